@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make            build nf_ct.ko for the running kernel (KDIR=... for another)
+#   make demo       boot the VM, load nf_ct, run real traffic, show the table
+#   make check      every test; ends with "N passed, N failed"
+#   make deps       install the Debian packages listed in debian-packages.txt
+#
+# Everything kernel-side runs in QEMU through tests/vm/run; nothing is loaded
+# into the build machine's kernel.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+BUILD := $(CURDIR)/build
+SOURCES := Kbuild $(wildcard $(CURDIR)/nf_ct_*.c) $(CURDIR)/include
+KUNIT_SOURCES := $(wildcard $(CURDIR)/tests/kunit/*.c) $(CURDIR)/tests/kunit/Kbuild
+VM := tests/vm
+
+.PHONY: all modules clean deps kernel modules-debug modules-stock harness check demo lint
+
+all: modules
+
+modules:
+	@test -d "$(KDIR)" || { echo "nf_ct: no kernel build tree at $(KDIR); install linux-headers-$$(uname -r) or pass KDIR=/path/to/build" >&2; exit 1; }
+	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" W=1 modules
+
+deps:
+	@tests/deps
+
+kernel:
+	@$(VM)/build-kernel >/dev/null
+
+# Out-of-tree builds for the two guest kernels, each in its own directory of
+# symlinks so that objects for one kernel never mix with the other's. A
+# compiler warning fails the build: the code is kept W=1 clean.
+# $(1): debug|stock  $(2): kernel build tree
+define build_modules
+	@mkdir -p $(BUILD)/$(1)/kunit
+	@ln -sfn $(CURDIR)/Kbuild $(BUILD)/$(1)/Kbuild
+	@ln -sfn $(CURDIR)/include $(BUILD)/$(1)/include
+	@for f in $(CURDIR)/nf_ct_*.c; do ln -sfn $$f $(BUILD)/$(1)/; done
+	@$(MAKE) -s -C "$(2)" M=$(BUILD)/$(1) W=1 modules 2>&1 | tee $(BUILD)/$(1)/build.log >&2
+	@! grep -q 'warning:' $(BUILD)/$(1)/build.log || { echo "nf_ct: compiler warnings (see above)" >&2; exit 1; }
+endef
+
+# The runner's own test module (tests/vm/faults), beside nf_ct for each kernel.
+define build_faults
+	@mkdir -p $(BUILD)/$(1)/faults
+	@ln -sfn $(CURDIR)/tests/vm/faults/Kbuild $(BUILD)/$(1)/faults/Kbuild
+	@ln -sfn $(CURDIR)/tests/vm/faults/nfct_fault.c $(BUILD)/$(1)/faults/nfct_fault.c
+	@$(MAKE) -s -C "$(2)" M=$(BUILD)/$(1)/faults W=1 modules
+	@cp $(BUILD)/$(1)/faults/nfct_fault.ko $(BUILD)/$(1)/nfct_fault.ko
+endef
+
+modules-debug: kernel
+	$(call build_modules,debug,$(shell $(VM)/build-kernel))
+	@ln -sfn $(CURDIR)/tests/kunit/Kbuild $(BUILD)/debug/kunit/Kbuild
+	@ln -sfn $(CURDIR)/include $(BUILD)/debug/kunit/include
+	@for f in $(CURDIR)/tests/kunit/*.c; do ln -sfn $$f $(BUILD)/debug/kunit/; done
+	@$(MAKE) -s -C "$(shell $(VM)/build-kernel)" M=$(BUILD)/debug/kunit W=1 \
+		KBUILD_EXTRA_SYMBOLS=$(BUILD)/debug/Module.symvers modules 2>&1 | tee $(BUILD)/debug/kunit/build.log >&2
+	@! grep -q 'warning:' $(BUILD)/debug/kunit/build.log || { echo "nf_ct: compiler warnings (see above)" >&2; exit 1; }
+	@cp $(BUILD)/debug/kunit/nf_ct_test.ko $(BUILD)/debug/nf_ct_test.ko
+	$(call build_faults,debug,$(shell $(VM)/build-kernel))
+
+modules-stock:
+	$(call build_modules,stock,$(shell . $(VM)/common.sh; nf_ct_stock_kdir))
+	$(call build_faults,stock,$(shell . $(VM)/common.sh; nf_ct_stock_kdir))
+
+harness:
+	@cmake -S tests/harness -B $(BUILD)/harness -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD)/harness -j $$(nproc) >&2
+
+lint: modules-debug
+	@tests/lint
+
+check: deps
+	@tests/check
+
+demo: deps
+	@$(MAKE) -s modules-debug
+	@$(VM)/run --kernel debug -- tests/demo.sh
+
+clean:
+	rm -rf $(BUILD)
+	-$(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean 2>/dev/null

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nf_ct: a connection tracker that runs beside the kernel's nf_conntrack.
+ *
+ * Data path, in the order a packet meets it:
+ *   nf_ct_core.c       hooks: PREROUTING/OUTPUT look up, POSTROUTING/INPUT confirm
+ *   nf_ct_tuple.c      packet -> tuple, tuple inversion
+ *   nf_ct_table.c      per-netns RCU hash table of both directions' tuples
+ *   nf_ct_proto*.c     per-protocol trackers behind struct nfct_l4proto
+ *   nf_ct_procfs.c     /proc/net/nf_ct in /proc/net/nf_conntrack's format
+ *
+ * Every global symbol is prefixed nfct_ so that none collides with an
+ * export of nf_conntrack.ko, which may be loaded at the same time.
+ * Per-packet state never lives in skb->_nfct: that field belongs to the
+ * kernel's tracker.
+ */
+#ifndef _NF_CT_H
+#define _NF_CT_H
+
+#include <linux/types.h>
+#include <linux/rhashtable.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/atomic.h>
+#include <linux/jiffies.h>
+#include <linux/list.h>
+#include <linux/workqueue.h>
+#include <net/net_namespace.h>
+
+#include "nf_ct_compat.h"
+
+struct sk_buff;
+struct seq_file;
+
+enum nfct_dir {
+	NFCT_DIR_ORIGINAL,
+	NFCT_DIR_REPLY,
+	NFCT_DIR_MAX,
+};
+
+/*
+ * The hash key. Both directions of a connection are keyed the same way, so
+ * the struct must stay free of holes: its size is the key length.
+ */
+struct nfct_tuple {
+	__be32 src;
+	__be32 dst;
+	__be16 sport;		/* TCP/UDP source port; ICMP query id */
+	union {
+		__be16 dport;	/* TCP/UDP destination port */
+		struct {
+			u8 type;
+			u8 code;
+		} icmp;
+	};
+	u8 protonum;
+	u8 pad[3];		/* always zero */
+};
+
+struct nfct_tuple_node {
+	struct rhash_head node;
+	struct nfct_tuple tuple;
+	u8 dir;
+};
+
+/* IPS_* bit numbers from the uapi header are reused for status. */
+#define NFCT_SEEN_REPLY	1
+#define NFCT_ASSURED	2
+#define NFCT_CONFIRMED	3
+#define NFCT_DYING	9
+
+struct nfct_tcp_state {
+	u8 state;
+};
+
+struct nfct_udp_state {
+	unsigned long stream_ts;	/* jiffies after which a reply assures */
+};
+
+struct nfct_counter {
+	atomic64_t packets;
+	atomic64_t bytes;
+};
+
+struct nfct_conn {
+	struct nfct_tuple_node tuplehash[NFCT_DIR_MAX];
+	refcount_t use;			/* the table holds one reference */
+	unsigned long status;
+	u32 timeout;			/* jiffies32 at expiry */
+	spinlock_t lock;		/* serialises the protocol state */
+	union {
+		struct nfct_tcp_state tcp;
+		struct nfct_udp_state udp;
+	} proto;
+	struct nfct_counter acct[NFCT_DIR_MAX];
+	u64 start_ns;			/* wall clock at confirmation */
+	struct rcu_head rcu;
+};
+
+/* Per-protocol tracker. Each hook may be NULL where the protocol has nothing to do. */
+struct nfct_l4proto {
+	u8 protonum;
+	const char *name;		/* as /proc/net/nf_conntrack prints it */
+	/* Fill the L4 part of @t from the header at @off; false if truncated. */
+	bool (*pkt_to_tuple)(const struct sk_buff *skb, unsigned int off,
+			     struct nfct_tuple *t);
+	/* Fill the L4 part of @inv from @t; false if @t has no reply. */
+	bool (*invert)(struct nfct_tuple *inv, const struct nfct_tuple *t);
+	/* May this packet create an entry? Sets the initial state. */
+	bool (*new)(struct nfct_conn *ct, const struct sk_buff *skb,
+		    unsigned int off);
+	/* Track one packet; false means the packet is INVALID for this entry. */
+	bool (*packet)(struct nfct_conn *ct, const struct sk_buff *skb,
+		       unsigned int off, enum nfct_dir dir);
+	/* The protocol's state column in the proc line, or NULL. */
+	const char *(*state_name)(const struct nfct_conn *ct);
+};
+
+struct nfct_net {
+	struct rhashtable table;
+	struct net *net;
+	struct list_head list;		/* on the module's list of netns */
+	bool proc_link;			/* /proc/net/nf_conntrack is ours */
+};
+
+/* nf_ct_core.c */
+struct nfct_net *nfct_pernet(const struct net *net);
+
+/* nf_ct_tuple.c */
+const struct nfct_l4proto *nfct_l4proto_find(u8 protonum);
+int nfct_tuple_from_skb(const struct sk_buff *skb, struct nfct_tuple *t,
+			unsigned int *l4off);
+bool nfct_tuple_invert(struct nfct_tuple *inv, const struct nfct_tuple *t);
+
+/* nf_ct_table.c */
+int nfct_table_init(struct nfct_net *cn);
+void nfct_table_destroy(struct nfct_net *cn);
+struct nfct_tuple_node *nfct_table_lookup(struct nfct_net *cn,
+					  const struct nfct_tuple *t);
+int nfct_table_insert(struct nfct_net *cn, struct nfct_conn *ct);
+void nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct);
+struct nfct_conn *nfct_conn_alloc(const struct nfct_tuple *orig,
+				  const struct nfct_tuple *reply);
+void nfct_conn_put(struct nfct_conn *ct);
+int nfct_conn_cache_init(void);
+void nfct_conn_cache_destroy(void);
+extern const struct rhashtable_params nfct_table_params;
+
+/* nf_ct_proto_*.c */
+extern const struct nfct_l4proto nfct_l4proto_tcp;
+extern const struct nfct_l4proto nfct_l4proto_udp;
+extern const struct nfct_l4proto nfct_l4proto_icmp;
+
+/* nf_ct_procfs.c */
+int nfct_proc_net_init(struct nfct_net *cn);
+void nfct_proc_net_exit(struct nfct_net *cn);
+int nfct_proc_init(void);
+void nfct_proc_exit(void);
+void nfct_seq_print_conn(struct seq_file *s, const struct nfct_conn *ct,
+			 unsigned int use);
+
+static inline struct nfct_conn *nfct_conn_of(const struct nfct_tuple_node *n)
+{
+	return container_of(n, struct nfct_conn, tuplehash[n->dir]);
+}
+
+/* Seconds-resolution arithmetic is done on jiffies32, as nf_conntrack does. */
+static inline s32 nfct_expires(const struct nfct_conn *ct)
+{
+	s32 left = (s32)(READ_ONCE(ct->timeout) - (u32)jiffies);
+
+	return left > 0 ? left : 0;
+}
+
+static inline bool nfct_is_expired(const struct nfct_conn *ct)
+{
+	return (s32)(READ_ONCE(ct->timeout) - (u32)jiffies) <= 0;
+}
+
+static inline void nfct_refresh(struct nfct_conn *ct, unsigned long timeout)
+{
+	WRITE_ONCE(ct->timeout, (u32)jiffies + timeout);
+}
+
+#endif /* _NF_CT_H */

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/net/nf_ct: one line per connection in exactly the format of
+ * /proc/net/nf_conntrack, so tools and tests read either file the same way.
+ *
+ * The name /proc/net/nf_conntrack is also published, as a link to nf_ct, in
+ * every netns while the kernel's nf_conntrack is not loaded. A module
+ * notifier withdraws the links before nf_conntrack's init creates its own
+ * files (a duplicate proc name would make its load fail) and restores them
+ * after it unloads.
+ */
+#include <linux/math64.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/netfilter.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/timekeeping.h>
+
+#include "nf_ct.h"
+
+#define NFCT_KERNEL_CT_MODULE	"nf_conntrack"
+
+static DEFINE_MUTEX(nfct_proc_mutex);	/* guards the two below and proc_link */
+static LIST_HEAD(nfct_proc_nets);
+static bool nfct_kernel_ct_coming;
+
+static void nfct_seq_print_tuple(struct seq_file *s, const struct nfct_tuple *t)
+{
+	seq_printf(s, "src=%pI4 dst=%pI4 ", &t->src, &t->dst);
+	switch (t->protonum) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		seq_printf(s, "sport=%hu dport=%hu ", ntohs(t->sport), ntohs(t->dport));
+		break;
+	case IPPROTO_ICMP:
+		seq_printf(s, "type=%u code=%u id=%u ", t->icmp.type, t->icmp.code,
+			   ntohs(t->sport));
+		break;
+	}
+}
+
+static void nfct_seq_print_acct(struct seq_file *s, const struct nfct_conn *ct,
+				enum nfct_dir dir)
+{
+	seq_printf(s, "packets=%llu bytes=%llu ",
+		   (u64)atomic64_read(&ct->acct[dir].packets),
+		   (u64)atomic64_read(&ct->acct[dir].bytes));
+}
+
+/*
+ * Field order and spacing follow nf_conntrack's ct_seq_show with mark, zones
+ * and timestamps compiled in, as distribution kernels have them.
+ */
+void nfct_seq_print_conn(struct seq_file *s, const struct nfct_conn *ct,
+			 unsigned int use)
+{
+	const struct nfct_tuple *orig = &ct->tuplehash[NFCT_DIR_ORIGINAL].tuple;
+	const struct nfct_l4proto *l4 = nfct_l4proto_find(orig->protonum);
+	s64 delta = ktime_get_real_ns() - ct->start_ns;
+
+	seq_printf(s, "%-8s %u %-8s %u %ld ", "ipv4", NFPROTO_IPV4,
+		   l4 ? l4->name : "unknown", orig->protonum,
+		   (long)nfct_expires(ct) / HZ);
+	if (l4 && l4->state_name)
+		seq_printf(s, "%s ", l4->state_name(ct));
+	nfct_seq_print_tuple(s, orig);
+	nfct_seq_print_acct(s, ct, NFCT_DIR_ORIGINAL);
+	if (!test_bit(NFCT_SEEN_REPLY, &ct->status))
+		seq_puts(s, "[UNREPLIED] ");
+	nfct_seq_print_tuple(s, &ct->tuplehash[NFCT_DIR_REPLY].tuple);
+	nfct_seq_print_acct(s, ct, NFCT_DIR_REPLY);
+	if (test_bit(NFCT_ASSURED, &ct->status))
+		seq_puts(s, "[ASSURED] ");
+	seq_puts(s, "mark=0 zone=0 ");
+	seq_printf(s, "delta-time=%llu ",
+		   delta > 0 ? div_u64(delta, NSEC_PER_SEC) : 0ULL);
+	seq_printf(s, "use=%u\n", use);
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_seq_print_conn);
+
+/*
+ * Reader state. The rhashtable walker keeps its place between read() calls,
+ * so a long listing costs one pass, not a re-walk per chunk.
+ */
+struct nfct_proc_iter {
+	struct rhashtable_iter hti;
+	struct nfct_net *cn;
+	loff_t pos;		/* index of the entry hti last returned; -1 before the first */
+};
+
+static bool nfct_proc_listed(const struct nfct_tuple_node *n)
+{
+	const struct nfct_conn *ct = nfct_conn_of(n);
+
+	return n->dir == NFCT_DIR_ORIGINAL &&
+	       test_bit(NFCT_CONFIRMED, &ct->status) &&
+	       !test_bit(NFCT_DYING, &ct->status) && !nfct_is_expired(ct);
+}
+
+/* Next listed entry; @peek first re-offers the one returned last time. */
+static struct nfct_tuple_node *nfct_proc_advance(struct nfct_proc_iter *it,
+						 bool peek)
+{
+	struct nfct_tuple_node *n;
+
+	for (;;) {
+		n = peek ? rhashtable_walk_peek(&it->hti) :
+			   rhashtable_walk_next(&it->hti);
+		peek = false;
+		if (IS_ERR(n)) {
+			if (PTR_ERR(n) == -EAGAIN)
+				continue;	/* table resized: the walk goes on in the new one */
+			return NULL;
+		}
+		if (!n || nfct_proc_listed(n))
+			return n;
+	}
+}
+
+static void *nfct_seq_start(struct seq_file *s, loff_t *pos)
+{
+	struct nfct_proc_iter *it = s->private;
+	struct nfct_tuple_node *n = NULL;
+	loff_t steps;
+
+	if (*pos < it->pos || (*pos == 0 && it->pos != -1)) {
+		rhashtable_walk_exit(&it->hti);
+		rhashtable_walk_enter(&it->cn->table, &it->hti);
+		it->pos = -1;
+	}
+	rhashtable_walk_start(&it->hti);
+	steps = *pos - it->pos;
+	if (steps == 0)
+		return nfct_proc_advance(it, true);
+	while (steps-- > 0) {
+		n = nfct_proc_advance(it, false);
+		if (!n)
+			break;
+	}
+	it->pos = *pos;
+	return n;
+}
+
+static void *nfct_seq_next(struct seq_file *s, void *v, loff_t *pos)
+{
+	struct nfct_proc_iter *it = s->private;
+
+	++*pos;
+	it->pos = *pos;
+	return nfct_proc_advance(it, false);
+}
+
+static void nfct_seq_stop(struct seq_file *s, void *v)
+{
+	struct nfct_proc_iter *it = s->private;
+
+	rhashtable_walk_stop(&it->hti);
+}
+
+static int nfct_seq_show(struct seq_file *s, void *v)
+{
+	struct nfct_conn *ct = nfct_conn_of(v);
+
+	/* Hold the entry while printing, as nf_conntrack does: use= counts it. */
+	if (!refcount_inc_not_zero(&ct->use))
+		return 0;
+	nfct_seq_print_conn(s, ct, refcount_read(&ct->use));
+	nfct_conn_put(ct);
+	return 0;
+}
+
+static const struct seq_operations nfct_seq_ops = {
+	.start	= nfct_seq_start,
+	.next	= nfct_seq_next,
+	.stop	= nfct_seq_stop,
+	.show	= nfct_seq_show,
+};
+
+static int nfct_proc_open(struct inode *inode, struct file *file)
+{
+	struct nfct_net *cn = pde_data(inode);
+	struct nfct_proc_iter *it;
+
+	if (!maybe_get_net(cn->net))
+		return -ENXIO;
+	it = __seq_open_private(file, &nfct_seq_ops, sizeof(*it));
+	if (!it) {
+		put_net(cn->net);
+		return -ENOMEM;
+	}
+	it->cn = cn;
+	it->pos = -1;
+	rhashtable_walk_enter(&cn->table, &it->hti);
+	return 0;
+}
+
+static int nfct_proc_release(struct inode *inode, struct file *file)
+{
+	struct seq_file *s = file->private_data;
+	struct nfct_proc_iter *it = s->private;
+	struct net *net = it->cn->net;
+
+	rhashtable_walk_exit(&it->hti);
+	put_net(net);
+	return seq_release_private(inode, file);
+}
+
+static const struct proc_ops nfct_proc_ops = {
+	.proc_open	= nfct_proc_open,
+	.proc_read	= seq_read,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= nfct_proc_release,
+};
+
+/* Caller holds nfct_proc_mutex. */
+static void nfct_proc_link(struct nfct_net *cn, bool on)
+{
+	if (on && !cn->proc_link)
+		cn->proc_link = proc_symlink("nf_conntrack", cn->net->proc_net,
+					     "nf_ct");
+	else if (!on && cn->proc_link) {
+		remove_proc_entry("nf_conntrack", cn->net->proc_net);
+		cn->proc_link = false;
+	}
+}
+
+static bool nfct_kernel_ct_present(void)
+{
+	/* nf_conntrack sets nf_ct_hook once it is up; the notifier covers its init. */
+	return nfct_kernel_ct_coming || rcu_access_pointer(nf_ct_hook);
+}
+
+int nfct_proc_net_init(struct nfct_net *cn)
+{
+	/* Same owner and mode as nf_conntrack's file. */
+	if (!proc_create_data("nf_ct", 0440, cn->net->proc_net, &nfct_proc_ops, cn))
+		return -ENOMEM;
+	mutex_lock(&nfct_proc_mutex);
+	list_add(&cn->list, &nfct_proc_nets);
+	nfct_proc_link(cn, !nfct_kernel_ct_present());
+	mutex_unlock(&nfct_proc_mutex);
+	return 0;
+}
+
+void nfct_proc_net_exit(struct nfct_net *cn)
+{
+	mutex_lock(&nfct_proc_mutex);
+	nfct_proc_link(cn, false);
+	list_del(&cn->list);
+	mutex_unlock(&nfct_proc_mutex);
+	remove_proc_entry("nf_ct", cn->net->proc_net);
+}
+
+static int nfct_module_event(struct notifier_block *nb, unsigned long event,
+			     void *data)
+{
+	struct module *mod = data;
+	struct nfct_net *cn;
+	bool coming;
+
+	if (strcmp(mod->name, NFCT_KERNEL_CT_MODULE))
+		return NOTIFY_DONE;
+	if (event == MODULE_STATE_COMING)
+		coming = true;
+	else if (event == MODULE_STATE_GOING)
+		coming = false;
+	else
+		return NOTIFY_DONE;
+
+	mutex_lock(&nfct_proc_mutex);
+	nfct_kernel_ct_coming = coming;
+	list_for_each_entry(cn, &nfct_proc_nets, list)
+		nfct_proc_link(cn, !coming);
+	mutex_unlock(&nfct_proc_mutex);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block nfct_module_nb = {
+	.notifier_call = nfct_module_event,
+};
+
+int nfct_proc_init(void)
+{
+	return register_module_notifier(&nfct_module_nb);
+}
+
+void nfct_proc_exit(void)
+{
+	unregister_module_notifier(&nfct_module_nb);
+}

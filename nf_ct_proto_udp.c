@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * UDP tracker: 30 s until the flow looks like a stream, then 120 s and
+ * ASSURED. A flow becomes a stream when a packet arrives after a reply and
+ * more than 2 s after the first packet, as in nf_conntrack.
+ */
+#include <linux/skbuff.h>
+#include <linux/udp.h>
+
+#include "nf_ct.h"
+
+#define NFCT_UDP_TIMEOUT		30
+#define NFCT_UDP_TIMEOUT_STREAM		120
+#define NFCT_UDP_STREAM_AFTER		(2 * HZ)
+
+static bool nfct_udp_pkt_to_tuple(const struct sk_buff *skb, unsigned int off,
+				  struct nfct_tuple *t)
+{
+	struct udphdr buf;
+	const struct udphdr *uh;
+
+	uh = skb_header_pointer(skb, off, sizeof(buf), &buf);
+	if (!uh)
+		return false;
+	t->sport = uh->source;
+	t->dport = uh->dest;
+	return true;
+}
+
+static bool nfct_udp_invert(struct nfct_tuple *inv, const struct nfct_tuple *t)
+{
+	inv->sport = t->dport;
+	inv->dport = t->sport;
+	return true;
+}
+
+static bool nfct_udp_new(struct nfct_conn *ct, const struct sk_buff *skb,
+			 unsigned int off)
+{
+	ct->proto.udp.stream_ts = jiffies + NFCT_UDP_STREAM_AFTER;
+	return true;
+}
+
+static bool nfct_udp_packet(struct nfct_conn *ct, const struct sk_buff *skb,
+			    unsigned int off, enum nfct_dir dir)
+{
+	if (test_bit(NFCT_SEEN_REPLY, &ct->status) &&
+	    time_after(jiffies, READ_ONCE(ct->proto.udp.stream_ts))) {
+		nfct_refresh(ct, NFCT_UDP_TIMEOUT_STREAM * HZ);
+		set_bit(NFCT_ASSURED, &ct->status);
+	} else {
+		nfct_refresh(ct, NFCT_UDP_TIMEOUT * HZ);
+	}
+	return true;
+}
+
+const struct nfct_l4proto nfct_l4proto_udp = {
+	.protonum	= IPPROTO_UDP,
+	.name		= "udp",
+	.pkt_to_tuple	= nfct_udp_pkt_to_tuple,
+	.invert		= nfct_udp_invert,
+	.new		= nfct_udp_new,
+	.packet		= nfct_udp_packet,
+};

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The connection table: one rhashtable per netns holding two nodes per
+ * connection, one keyed by each direction's tuple, so a packet from either
+ * side finds its entry with one lookup.
+ *
+ * rhashtable gives lockless RCU lookups, per-bucket locks for writers and
+ * growth/shrink with the number of entries, so nobody tunes a bucket count.
+ * Entries are freed after an RCU grace period; hooks run under RCU and need
+ * no reference of their own.
+ */
+#include <linux/slab.h>
+#include <linux/stddef.h>
+#include <linux/timekeeping.h>
+
+#include "nf_ct.h"
+
+static struct kmem_cache *nfct_conn_cache;
+
+const struct rhashtable_params nfct_table_params = {
+	.key_len = sizeof(struct nfct_tuple),
+	.key_offset = offsetof(struct nfct_tuple_node, tuple),
+	.head_offset = offsetof(struct nfct_tuple_node, node),
+	.automatic_shrinking = true,
+};
+
+int nfct_conn_cache_init(void)
+{
+	nfct_conn_cache = kmem_cache_create("nf_ct", sizeof(struct nfct_conn),
+					    0, SLAB_HWCACHE_ALIGN, NULL);
+	return nfct_conn_cache ? 0 : -ENOMEM;
+}
+
+void nfct_conn_cache_destroy(void)
+{
+	/* Entries still waiting for their grace period must be freed first. */
+	rcu_barrier();
+	kmem_cache_destroy(nfct_conn_cache);
+}
+
+struct nfct_conn *nfct_conn_alloc(const struct nfct_tuple *orig,
+				  const struct nfct_tuple *reply)
+{
+	struct nfct_conn *ct;
+
+	ct = kmem_cache_zalloc(nfct_conn_cache, GFP_ATOMIC);
+	if (!ct)
+		return NULL;
+	ct->tuplehash[NFCT_DIR_ORIGINAL].tuple = *orig;
+	ct->tuplehash[NFCT_DIR_ORIGINAL].dir = NFCT_DIR_ORIGINAL;
+	ct->tuplehash[NFCT_DIR_REPLY].tuple = *reply;
+	ct->tuplehash[NFCT_DIR_REPLY].dir = NFCT_DIR_REPLY;
+	refcount_set(&ct->use, 1);
+	spin_lock_init(&ct->lock);
+	return ct;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_conn_alloc);
+
+static void nfct_conn_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(nfct_conn_cache, container_of(head, struct nfct_conn, rcu));
+}
+
+void nfct_conn_put(struct nfct_conn *ct)
+{
+	if (refcount_dec_and_test(&ct->use))
+		call_rcu(&ct->rcu, nfct_conn_free_rcu);
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_conn_put);
+
+int nfct_table_init(struct nfct_net *cn)
+{
+	return rhashtable_init(&cn->table, &nfct_table_params);
+}
+
+static void nfct_table_free_node(void *ptr, void *arg)
+{
+	struct nfct_tuple_node *n = ptr;
+
+	/* Each connection is in the table twice; drop it once. */
+	if (n->dir == NFCT_DIR_ORIGINAL)
+		nfct_conn_put(nfct_conn_of(n));
+}
+
+/* Called once no hook can run for this netns any more. */
+void nfct_table_destroy(struct nfct_net *cn)
+{
+	rhashtable_free_and_destroy(&cn->table, nfct_table_free_node, NULL);
+}
+
+/*
+ * Lookup under RCU. Only confirmed, live entries are found: a connection
+ * whose second node is still being inserted, or that is being deleted, is
+ * invisible.
+ */
+struct nfct_tuple_node *nfct_table_lookup(struct nfct_net *cn,
+					  const struct nfct_tuple *t)
+{
+	struct nfct_tuple_node *n;
+	struct nfct_conn *ct;
+
+	n = rhashtable_lookup(&cn->table, t, nfct_table_params);
+	if (!n)
+		return NULL;
+	ct = nfct_conn_of(n);
+	if (!test_bit(NFCT_CONFIRMED, &ct->status) ||
+	    test_bit(NFCT_DYING, &ct->status))
+		return NULL;
+	return n;
+}
+
+/*
+ * Insert both directions. -EEXIST if either tuple is already taken by
+ * another entry; the table is then unchanged.
+ */
+int nfct_table_insert(struct nfct_net *cn, struct nfct_conn *ct)
+{
+	struct nfct_tuple_node *orig = &ct->tuplehash[NFCT_DIR_ORIGINAL];
+	struct nfct_tuple_node *reply = &ct->tuplehash[NFCT_DIR_REPLY];
+	int err;
+
+	err = rhashtable_lookup_insert_fast(&cn->table, &orig->node,
+					    nfct_table_params);
+	if (err)
+		return err;
+	/*
+	 * A connection to itself (same address and port both ways) has one
+	 * tuple for both directions: one node finds it.
+	 */
+	if (memcmp(&orig->tuple, &reply->tuple, sizeof(orig->tuple))) {
+		err = rhashtable_lookup_insert_fast(&cn->table, &reply->node,
+						    nfct_table_params);
+		if (err) {
+			rhashtable_remove_fast(&cn->table, &orig->node,
+					       nfct_table_params);
+			return err;
+		}
+	}
+	ct->start_ns = ktime_get_real_ns();
+	smp_mb__before_atomic();
+	set_bit(NFCT_CONFIRMED, &ct->status);
+	return 0;
+}
+
+/* Unlink and drop the table's reference; safe to race with itself. */
+void nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct)
+{
+	if (test_and_set_bit(NFCT_DYING, &ct->status))
+		return;
+	rhashtable_remove_fast(&cn->table, &ct->tuplehash[NFCT_DIR_ORIGINAL].node,
+			       nfct_table_params);
+	rhashtable_remove_fast(&cn->table, &ct->tuplehash[NFCT_DIR_REPLY].node,
+			       nfct_table_params);
+	nfct_conn_put(ct);
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Packet -> tuple. Only what a header says is trusted: every length is
+ * checked against the packet before use, and anything that cannot be parsed
+ * gives an error, never a half-filled tuple.
+ */
+#include <linux/ip.h>
+#include <linux/skbuff.h>
+#include <linux/string.h>
+#include <net/ip.h>
+
+#include "nf_ct.h"
+
+static const struct nfct_l4proto *const nfct_l4protos[] = {
+	&nfct_l4proto_tcp,
+	&nfct_l4proto_udp,
+	&nfct_l4proto_icmp,
+};
+
+const struct nfct_l4proto *nfct_l4proto_find(u8 protonum)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(nfct_l4protos); i++)
+		if (nfct_l4protos[i]->protonum == protonum)
+			return nfct_l4protos[i];
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_l4proto_find);
+
+/**
+ * nfct_tuple_from_skb - the original-direction tuple of an IPv4 packet
+ * @skb: packet with skb->data at the IPv4 header
+ * @t: filled on success
+ * @l4off: offset of the L4 header from skb->data
+ *
+ * Return: 0, -EINVAL for a malformed header, -EPROTONOSUPPORT for a protocol
+ * nf_ct does not track, -EAGAIN for a fragment (not tracked before defrag).
+ */
+int nfct_tuple_from_skb(const struct sk_buff *skb,
+					 struct nfct_tuple *t,
+					 unsigned int *l4off)
+{
+	const struct nfct_l4proto *l4;
+	struct iphdr _iph;
+	const struct iphdr *iph;
+	unsigned int ihl;
+
+	iph = skb_header_pointer(skb, 0, sizeof(_iph), &_iph);
+	if (!iph || iph->version != 4 || iph->ihl < 5)
+		return -EINVAL;
+	ihl = iph->ihl * 4;
+	if (ntohs(iph->tot_len) < ihl || ntohs(iph->tot_len) > skb->len)
+		return -EINVAL;
+	if (iph->frag_off & htons(IP_MF | IP_OFFSET))
+		return -EAGAIN;
+
+	l4 = nfct_l4proto_find(iph->protocol);
+	if (!l4)
+		return -EPROTONOSUPPORT;
+
+	memset(t, 0, sizeof(*t));
+	t->src = iph->saddr;
+	t->dst = iph->daddr;
+	t->protonum = iph->protocol;
+	if (!l4->pkt_to_tuple(skb, ihl, t))
+		return -EINVAL;
+	*l4off = ihl;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_tuple_from_skb);
+
+/* The tuple the other direction's packets carry. */
+bool nfct_tuple_invert(struct nfct_tuple *inv,
+					const struct nfct_tuple *t)
+{
+	const struct nfct_l4proto *l4 = nfct_l4proto_find(t->protonum);
+
+	if (!l4)
+		return false;
+	memset(inv, 0, sizeof(*inv));
+	inv->src = t->dst;
+	inv->dst = t->src;
+	inv->protonum = t->protonum;
+	return l4->invert(inv, t);
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_tuple_invert);

@@ -1,0 +1,69 @@
+// nf_ct against the kernel's tracker: both watch the same packets in the
+// same namespace (nf_conntrack loaded with enable_hooks=1 acct=1 tstamp=1 by
+// tests/harness/run) and must print the same table, use= and clocks aside.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "fixtures.hpp"
+
+using namespace nfct;
+
+namespace {
+
+void expect_same_tables(const std::vector<ProcEntry>& kernel, const std::vector<ProcEntry>& ours) {
+  auto sorted_keys = [](const std::vector<ProcEntry>& t) {
+    std::vector<std::string> k;
+    for (auto& e : t) k.push_back(e.key());
+    std::sort(k.begin(), k.end());
+    return k;
+  };
+  EXPECT_EQ(sorted_keys(kernel), sorted_keys(ours));
+  for (auto& k : kernel) {
+    auto it = std::find_if(ours.begin(), ours.end(), [&](const ProcEntry& o) { return o.key() == k.key(); });
+    if (it == ours.end()) continue;
+    ASSERT_TRUE(k.timeout && it->timeout);
+    EXPECT_LE(std::labs(*k.timeout - *it->timeout), 1) << k.line << "\n" << it->line;
+    EXPECT_EQ(k.mark, it->mark);
+    EXPECT_EQ(k.zone, it->zone);
+    ASSERT_TRUE(k.delta_time && it->delta_time) << "acct/tstamp must be on in both";
+    EXPECT_LE(*it->delta_time > *k.delta_time ? *it->delta_time - *k.delta_time : *k.delta_time - *it->delta_time,
+              1u);
+  }
+}
+
+}  // namespace
+
+class Differential : public TwoHosts {
+ protected:
+  void SetUp() override {
+    TwoHosts::SetUp();
+    ASSERT_EQ(shell("grep -q '^nf_conntrack ' /proc/modules"), 0) << "the kernel's tracker is not loaded";
+  }
+};
+
+TEST_F(Differential, UdpAndIcmpTablesMatch) {
+  send_from(a, Packet::udp(kAddrA, kAddrB, 41000, 9).payload("ping?"));
+  send_from(a, Packet::udp(kAddrA, kSilent, 41001, 53).payload("query"));
+  send_from(a, Packet::icmp(kAddrA, kAddrB, 8, 0, 777, 1));
+  ASSERT_TRUE(wait_for(a, IPPROTO_ICMP, 777, [](const ProcEntry& e) { return e.reply.packets == 1u; }));
+  ASSERT_TRUE(wait_for(a, IPPROTO_ICMP, 777, [](const ProcEntry& e) { return e.reply.packets == 1u; },
+                       "/proc/net/nf_conntrack"));
+  auto kernel = table(a, "/proc/net/nf_conntrack");
+  auto ours = table(a);
+  EXPECT_EQ(kernel.size(), 3u);
+  expect_same_tables(kernel, ours);
+}
+
+TEST_F(Differential, CraftedTcpHandshakeMatches) {
+  a.checked("iptables-legacy -A INPUT -p tcp --sport 8081 -j DROP");
+  b.checked("iptables-legacy -A INPUT -p tcp --dport 8081 -j DROP");
+  send_from(a, Packet::tcp(kAddrA, kAddrB, 41002, 8081).flags(tcpflag::SYN).seq(100));
+  send_from(b, Packet::tcp(kAddrB, kAddrA, 8081, 41002).flags(tcpflag::SYN | tcpflag::ACK).seq(500).ack(101));
+  send_from(a, Packet::tcp(kAddrA, kAddrB, 41002, 8081).flags(tcpflag::ACK).seq(101).ack(501));
+  auto established = [](const ProcEntry& e) { return e.state == "ESTABLISHED"; };
+  ASSERT_TRUE(wait_for(a, IPPROTO_TCP, 41002, established));
+  ASSERT_TRUE(wait_for(a, IPPROTO_TCP, 41002, established, "/proc/net/nf_conntrack"));
+  expect_same_tables(table(a, "/proc/net/nf_conntrack"), table(a));
+}

@@ -1,0 +1,110 @@
+# TAP helpers and namespace plumbing for nf_ct's selftests (sourced).
+# The tests run in the VM (tests/selftests/run) and on any real host where
+# nf_ct is loaded: they touch only namespaces they create.
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+tap_n=0
+tap_failed=0
+tap_namespaces=()
+
+tap_begin() {	# plan
+	echo "TAP version 13"
+	echo "1..$1"
+}
+
+tap_ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $*"
+}
+
+tap_not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $*"
+}
+
+tap_skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $* # SKIP"
+}
+
+# tap_check DESCRIPTION COMMAND...: one test point from a command's status.
+tap_check() {
+	local desc=$1
+	shift
+	if "$@"; then
+		tap_ok "$desc"
+	else
+		tap_not_ok "$desc"
+	fi
+}
+
+tap_end() {
+	exit $((tap_failed ? KSFT_FAIL : KSFT_PASS))
+}
+
+tap_bail() {
+	echo "Bail out! $*"
+	exit $KSFT_SKIP
+}
+
+require_nf_ct() {
+	[ -r /proc/net/nf_ct ] || tap_bail "nf_ct is not loaded (insmod nf_ct.ko)"
+	[ "$(id -u)" = 0 ] || tap_bail "needs root"
+	local tool
+	for tool in ip socat; do
+		command -v "$tool" >/dev/null || tap_bail "$tool is not installed"
+	done
+}
+
+# ns_add NAME: a namespace removed when the test exits; prints its real name.
+ns_add() {
+	local ns="nfct-$1-$$"
+	ip netns add "$ns" || return 1
+	ip -n "$ns" link set lo up
+	tap_namespaces+=("$ns")
+	echo "$ns"
+}
+
+ns_cleanup() {
+	local ns
+	for ns in "${tap_namespaces[@]}"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+trap ns_cleanup EXIT
+
+# wait_for SECONDS COMMAND...: polls until the command succeeds.
+wait_for() {
+	local limit=$1 i
+	shift
+	for ((i = 0; i < limit * 20; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# ct_lines NS PATTERN...: proc lines of NS matching every extended regex given.
+ct_lines() {
+	local ns=$1 out
+	shift
+	out=$(ip netns exec "$ns" cat /proc/net/nf_ct) || return 1
+	local p
+	for p in "$@"; do
+		out=$(grep -E -- "$p" <<< "$out") || return 1
+	done
+	printf '%s\n' "$out"
+}
+
+ct_has() {
+	ct_lines "$@" > /dev/null
+}
+
+listening() {	# NS PROTO PORT
+	ip netns exec "$1" ss -"${2}"ln | grep -q ":$3 "
+}
