@@ -119,6 +119,7 @@ static struct nfct_tuple_node *nfct_proc_advance(struct nfct_proc_iter *it,
 }
 
 static void *nfct_seq_start(struct seq_file *s, loff_t *pos)
+	__acquires(RCU)
 {
 	struct nfct_proc_iter *it = s->private;
 	struct nfct_tuple_node *n = NULL;
@@ -152,6 +153,7 @@ static void *nfct_seq_next(struct seq_file *s, void *v, loff_t *pos)
 }
 
 static void nfct_seq_stop(struct seq_file *s, void *v)
+	__releases(RCU)
 {
 	struct nfct_proc_iter *it = s->private;
 

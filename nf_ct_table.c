@@ -137,6 +137,7 @@ int nfct_table_insert(struct nfct_net *cn, struct nfct_conn *ct)
 		}
 	}
 	ct->start_ns = ktime_get_real_ns();
+	/* Lockless readers that see CONFIRMED must see the whole entry. */
 	smp_mb__before_atomic();
 	set_bit(NFCT_CONFIRMED, &ct->status);
 	return 0;

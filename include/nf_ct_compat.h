@@ -9,11 +9,7 @@
 
 #include <linux/version.h>
 
-#if __has_include(<kunit/visibility.h>)
+/* EXPORT_SYMBOL_IF_KUNIT: internals reach the KUnit module only in KUnit builds. */
 #include <kunit/visibility.h>
-#else
-#define VISIBLE_IF_KUNIT static
-#define EXPORT_SYMBOL_IF_KUNIT(symbol)
-#endif
 
 #endif /* _NF_CT_COMPAT_H */

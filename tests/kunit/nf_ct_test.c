@@ -270,9 +270,7 @@ static void proc_udp_unreplied(struct kunit *test)
 	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP);
 
 	KUNIT_EXPECT_STREQ(test, format_conn(test, ct),
-		"ipv4     2 udp      17 30 src=10.1.1.3 dst=10.1.1.80 sport=41297 dport=53 "
-		"packets=1 bytes=29 [UNREPLIED] src=10.1.1.80 dst=10.1.1.3 sport=53 dport=41297 "
-		"packets=0 bytes=0 mark=0 zone=0 delta-time=0 use=2\n");
+		"ipv4     2 udp      17 30 src=10.1.1.3 dst=10.1.1.80 sport=41297 dport=53 packets=1 bytes=29 [UNREPLIED] src=10.1.1.80 dst=10.1.1.3 sport=53 dport=41297 packets=0 bytes=0 mark=0 zone=0 delta-time=0 use=2\n");
 	nfct_conn_put(ct);
 }
 
@@ -284,9 +282,7 @@ static void proc_tcp_assured(struct kunit *test)
 	set_bit(NFCT_SEEN_REPLY, &ct->status);
 	set_bit(NFCT_ASSURED, &ct->status);
 	KUNIT_EXPECT_STREQ(test, format_conn(test, ct),
-		"ipv4     2 tcp      6 30 ESTABLISHED src=10.1.1.3 dst=10.1.1.80 sport=41297 dport=80 "
-		"packets=1 bytes=29 src=10.1.1.80 dst=10.1.1.3 sport=80 dport=41297 "
-		"packets=0 bytes=0 [ASSURED] mark=0 zone=0 delta-time=0 use=2\n");
+		"ipv4     2 tcp      6 30 ESTABLISHED src=10.1.1.3 dst=10.1.1.80 sport=41297 dport=80 packets=1 bytes=29 src=10.1.1.80 dst=10.1.1.3 sport=80 dport=41297 packets=0 bytes=0 [ASSURED] mark=0 zone=0 delta-time=0 use=2\n");
 	nfct_conn_put(ct);
 }
 
@@ -296,9 +292,7 @@ static void proc_icmp(struct kunit *test)
 
 	set_bit(NFCT_SEEN_REPLY, &ct->status);
 	KUNIT_EXPECT_STREQ(test, format_conn(test, ct),
-		"ipv4     2 icmp     1 30 src=10.1.1.3 dst=10.1.1.80 type=8 code=0 id=4660 "
-		"packets=1 bytes=29 src=10.1.1.80 dst=10.1.1.3 type=0 code=0 id=4660 "
-		"packets=0 bytes=0 mark=0 zone=0 delta-time=0 use=2\n");
+		"ipv4     2 icmp     1 30 src=10.1.1.3 dst=10.1.1.80 type=8 code=0 id=4660 packets=1 bytes=29 src=10.1.1.80 dst=10.1.1.3 type=0 code=0 id=4660 packets=0 bytes=0 mark=0 zone=0 delta-time=0 use=2\n");
 	nfct_conn_put(ct);
 }
 

@@ -105,6 +105,19 @@ ct_has() {
 	ct_lines "$@" > /dev/null
 }
 
+# ct_expect DESCRIPTION NS PATTERN...: a test point that some line of NS's
+# table matches every pattern; on failure the table goes out as diagnostics.
+ct_expect() {
+	local desc=$1 ns=$2
+	shift 2
+	if wait_for 3 ct_has "$ns" "$@"; then
+		tap_ok "$desc"
+	else
+		tap_not_ok "$desc"
+		ip netns exec "$ns" cat /proc/net/nf_ct | sed 's/^/# /'
+	fi
+}
+
 listening() {	# NS PROTO PORT
 	ip netns exec "$1" ss -"${2}"ln | grep -q ":$3 "
 }

@@ -1,10 +1,14 @@
 // Two hosts on one link, each in its own namespace, as most behavioural
 // cases need: a (10.99.0.1) and b (10.99.0.2). 10.99.0.99 is a neighbour of
 // a that never answers: packets to it leave a and vanish.
+//
+// The topology is built once per test suite (namespaces are slow to make on
+// the debug kernel); each case uses its own ports, so cases stay independent.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,15 +24,23 @@ inline constexpr const char* kAddrA = "10.99.0.1";
 inline constexpr const char* kAddrB = "10.99.0.2";
 inline constexpr const char* kSilent = "10.99.0.99";
 
-class TwoHosts : public ::testing::Test {
- protected:
+struct TwoHostTopology {
   NetNs a{"a"};
   NetNs b{"b"};
   VethPair link{a, std::string(kAddrA) + "/24", b, std::string(kAddrB) + "/24"};
 
-  void SetUp() override {
+  TwoHostTopology() {
     a.checked(std::string("ip neigh add ") + kSilent + " lladdr 02:00:00:00:00:99 dev veth0 nud permanent");
   }
+};
+
+class TwoHosts : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { topology_ = std::make_unique<TwoHostTopology>(); }
+  static void TearDownTestSuite() { topology_.reset(); }
+
+  const NetNs& a = topology_->a;
+  const NetNs& b = topology_->b;
 
   void send_from(const NetNs& ns, const Packet& p) {
     ScopedNetnsEnter enter(ns);
@@ -61,6 +73,9 @@ class TwoHosts : public ::testing::Test {
     });
     return found;
   }
+
+ private:
+  static inline std::unique_ptr<TwoHostTopology> topology_;
 };
 
 }  // namespace nfct
