@@ -27,6 +27,8 @@ struct nfct_net *nfct_pernet(const struct net *net)
 static void nfct_account(struct nfct_conn *ct, enum nfct_dir dir,
 			 const struct sk_buff *skb)
 {
+	if (!test_bit(NFCT_ACCT, &ct->status))
+		return;
 	atomic64_inc(&ct->acct[dir].packets);
 	atomic64_add(skb->len, &ct->acct[dir].bytes);
 }
@@ -51,12 +53,8 @@ static unsigned int nfct_hook_in(void *priv, struct sk_buff *skb,
 	if (!n)
 		return NF_ACCEPT;	/* new: created at the confirm hook */
 	ct = nfct_conn_of(n);
-	if (nfct_is_expired(ct)) {
-		nfct_table_delete(cn, ct);
-		return NF_ACCEPT;
-	}
 	l4 = nfct_l4proto_find(t.protonum);
-	if (!l4->packet(ct, skb, off, n->dir))
+	if (!l4->packet(ct, skb, off, n->dir, cn))
 		return NF_ACCEPT;	/* INVALID: passes, entry untouched */
 	nfct_account(ct, n->dir, skb);
 	if (n->dir == NFCT_DIR_REPLY && !test_bit(NFCT_SEEN_REPLY, &ct->status))
@@ -69,28 +67,26 @@ static unsigned int nfct_hook_confirm(void *priv, struct sk_buff *skb,
 {
 	struct nfct_net *cn = nfct_pernet(state->net);
 	const struct nfct_l4proto *l4;
-	struct nfct_tuple_node *n;
 	struct nfct_tuple t, rt;
 	struct nfct_conn *ct;
 	unsigned int off;
 
 	if (nfct_tuple_from_skb(skb, &t, &off))
 		return NF_ACCEPT;
-	n = nfct_table_lookup(cn, &t);
-	if (n) {
-		ct = nfct_conn_of(n);
-		if (!nfct_is_expired(ct))
-			return NF_ACCEPT;	/* tracked at PREROUTING/OUTPUT */
-		nfct_table_delete(cn, ct);
-	}
+	if (nfct_table_lookup(cn, &t))
+		return NF_ACCEPT;	/* tracked at PREROUTING/OUTPUT */
 	if (!nfct_tuple_invert(&rt, &t))
 		return NF_ACCEPT;
 	ct = nfct_conn_alloc(&t, &rt);
 	if (!ct)
 		return NF_DROP;
+	if (READ_ONCE(cn->acct))
+		__set_bit(NFCT_ACCT, &ct->status);
+	if (READ_ONCE(cn->timestamp))
+		__set_bit(NFCT_TSTAMP, &ct->status);
 	l4 = nfct_l4proto_find(t.protonum);
 	if (!l4->new(ct, skb, off) ||
-	    !l4->packet(ct, skb, off, NFCT_DIR_ORIGINAL)) {
+	    !l4->packet(ct, skb, off, NFCT_DIR_ORIGINAL, cn)) {
 		nfct_conn_put(ct);
 		return NF_ACCEPT;
 	}
@@ -136,16 +132,22 @@ static int __net_init nfct_net_init(struct net *net)
 	err = nfct_table_init(cn);
 	if (err)
 		return err;
-	err = nfct_proc_net_init(cn);
+	err = nfct_sysctl_net_init(cn);
 	if (err)
 		goto err_table;
+	err = nfct_proc_net_init(cn);
+	if (err)
+		goto err_sysctl;
 	err = nf_register_net_hooks(net, nfct_hook_ops, ARRAY_SIZE(nfct_hook_ops));
 	if (err)
 		goto err_proc;
+	nfct_gc_net_init(cn);
 	return 0;
 
 err_proc:
 	nfct_proc_net_exit(cn);
+err_sysctl:
+	nfct_sysctl_net_exit(cn);
 err_table:
 	nfct_table_destroy(cn);
 	return err;
@@ -157,7 +159,9 @@ static void __net_exit nfct_net_exit(struct net *net)
 
 	/* Waits for hooks in flight, so nothing touches the table after. */
 	nf_unregister_net_hooks(net, nfct_hook_ops, ARRAY_SIZE(nfct_hook_ops));
+	nfct_gc_net_exit(cn);
 	nfct_proc_net_exit(cn);
+	nfct_sysctl_net_exit(cn);
 	nfct_table_destroy(cn);
 }
 

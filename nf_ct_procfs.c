@@ -43,6 +43,8 @@ static void nfct_seq_print_tuple(struct seq_file *s, const struct nfct_tuple *t)
 static void nfct_seq_print_acct(struct seq_file *s, const struct nfct_conn *ct,
 				enum nfct_dir dir)
 {
+	if (!test_bit(NFCT_ACCT, &ct->status))
+		return;
 	seq_printf(s, "packets=%llu bytes=%llu ",
 		   (u64)atomic64_read(&ct->acct[dir].packets),
 		   (u64)atomic64_read(&ct->acct[dir].bytes));
@@ -73,8 +75,9 @@ void nfct_seq_print_conn(struct seq_file *s, const struct nfct_conn *ct,
 	if (test_bit(NFCT_ASSURED, &ct->status))
 		seq_puts(s, "[ASSURED] ");
 	seq_puts(s, "mark=0 zone=0 ");
-	seq_printf(s, "delta-time=%llu ",
-		   delta > 0 ? div_u64(delta, NSEC_PER_SEC) : 0ULL);
+	if (test_bit(NFCT_TSTAMP, &ct->status))
+		seq_printf(s, "delta-time=%llu ",
+			   delta > 0 ? div_u64(delta, NSEC_PER_SEC) : 0ULL);
 	seq_printf(s, "use=%u\n", use);
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_seq_print_conn);

@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ICMP tracker: query/answer pairs (echo, timestamp, info, address mask)
- * matched by id, 30 s each. Errors are not tracked yet; they will attach to
+ * matched by id, 30 s each (icmp_timeout). Errors are not tracked yet; they will attach to
  * the connection they quote as RELATED.
  */
 #include <linux/icmp.h>
 #include <linux/skbuff.h>
 
 #include "nf_ct.h"
-
-#define NFCT_ICMP_TIMEOUT	30
 
 /* Query type -> answer type and back; 0 means "no partner". Offset by one
  * so that echo reply (type 0) can be stored.
@@ -64,9 +62,10 @@ static bool nfct_icmp_new(struct nfct_conn *ct, const struct sk_buff *skb,
 }
 
 static bool nfct_icmp_packet(struct nfct_conn *ct, const struct sk_buff *skb,
-			     unsigned int off, enum nfct_dir dir)
+			     unsigned int off, enum nfct_dir dir,
+			     const struct nfct_net *cn)
 {
-	nfct_refresh(ct, NFCT_ICMP_TIMEOUT * HZ);
+	nfct_refresh(ct, READ_ONCE(cn->timeouts.icmp));
 	return true;
 }
 

@@ -25,22 +25,6 @@ static const char *const nfct_tcp_names[NFCT_TCP_MAX] = {
 	[NFCT_TCP_SYN_SENT2]	= "SYN_SENT2",
 };
 
-/* nf_conntrack's defaults, in seconds. */
-static const unsigned int nfct_tcp_timeouts[NFCT_TCP_MAX] = {
-	[NFCT_TCP_NONE]		= 120,
-	[NFCT_TCP_SYN_SENT]	= 120,
-	[NFCT_TCP_SYN_RECV]	= 60,
-	[NFCT_TCP_ESTABLISHED]	= 432000,
-	[NFCT_TCP_FIN_WAIT]	= 120,
-	[NFCT_TCP_CLOSE_WAIT]	= 60,
-	[NFCT_TCP_LAST_ACK]	= 30,
-	[NFCT_TCP_TIME_WAIT]	= 120,
-	[NFCT_TCP_CLOSE]	= 10,
-	[NFCT_TCP_SYN_SENT2]	= 120,
-};
-
-#define NFCT_TCP_TIMEOUT_UNACK	300
-
 #define sNO NFCT_TCP_NONE
 #define sSS NFCT_TCP_SYN_SENT
 #define sSR NFCT_TCP_SYN_RECV
@@ -172,11 +156,12 @@ static bool nfct_tcp_new(struct nfct_conn *ct, const struct sk_buff *skb,
 }
 
 static bool nfct_tcp_packet(struct nfct_conn *ct, const struct sk_buff *skb,
-			    unsigned int off, enum nfct_dir dir)
+			    unsigned int off, enum nfct_dir dir,
+			    const struct nfct_net *cn)
 {
 	struct tcphdr buf;
 	const struct tcphdr *th = nfct_tcp_header(skb, off, &buf);
-	unsigned int timeout;
+	int timeout;
 	u8 old, next;
 
 	if (!th || !nfct_tcp_flags_valid(tcp_flag_byte(th)))
@@ -197,16 +182,17 @@ static bool nfct_tcp_packet(struct nfct_conn *ct, const struct sk_buff *skb,
 	ct->proto.tcp.state = next;
 	spin_unlock_bh(&ct->lock);
 
-	timeout = nfct_tcp_timeouts[next];
+	timeout = READ_ONCE(cn->timeouts.tcp[next]);
 	/* A picked-up flow is not trusted for long until the other side speaks. */
 	if (!test_bit(NFCT_SEEN_REPLY, &ct->status) &&
-	    next == NFCT_TCP_ESTABLISHED && timeout > NFCT_TCP_TIMEOUT_UNACK)
-		timeout = NFCT_TCP_TIMEOUT_UNACK;
+	    next == NFCT_TCP_ESTABLISHED &&
+	    timeout > READ_ONCE(cn->timeouts.tcp_unack))
+		timeout = READ_ONCE(cn->timeouts.tcp_unack);
 	if (test_bit(NFCT_SEEN_REPLY, &ct->status) &&
 	    (old == NFCT_TCP_SYN_RECV || old == NFCT_TCP_ESTABLISHED) &&
 	    next == NFCT_TCP_ESTABLISHED)
 		set_bit(NFCT_ASSURED, &ct->status);
-	nfct_refresh(ct, timeout * HZ);
+	nfct_refresh(ct, timeout);
 	return true;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * UDP tracker: 30 s until the flow looks like a stream, then 120 s and
- * ASSURED. A flow becomes a stream when a packet arrives after a reply and
+ * UDP tracker: 30 s (udp_timeout) until the flow looks like a stream, then
+ * 120 s (udp_timeout_stream) and ASSURED. A flow becomes a stream when a packet arrives after a reply and
  * more than 2 s after the first packet, as in nf_conntrack.
  */
 #include <linux/skbuff.h>
@@ -9,8 +9,6 @@
 
 #include "nf_ct.h"
 
-#define NFCT_UDP_TIMEOUT		30
-#define NFCT_UDP_TIMEOUT_STREAM		120
 #define NFCT_UDP_STREAM_AFTER		(2 * HZ)
 
 static bool nfct_udp_pkt_to_tuple(const struct sk_buff *skb, unsigned int off,
@@ -42,14 +40,15 @@ static bool nfct_udp_new(struct nfct_conn *ct, const struct sk_buff *skb,
 }
 
 static bool nfct_udp_packet(struct nfct_conn *ct, const struct sk_buff *skb,
-			    unsigned int off, enum nfct_dir dir)
+			    unsigned int off, enum nfct_dir dir,
+			    const struct nfct_net *cn)
 {
 	if (test_bit(NFCT_SEEN_REPLY, &ct->status) &&
 	    time_after(jiffies, READ_ONCE(ct->proto.udp.stream_ts))) {
-		nfct_refresh(ct, NFCT_UDP_TIMEOUT_STREAM * HZ);
+		nfct_refresh(ct, READ_ONCE(cn->timeouts.udp_stream));
 		set_bit(NFCT_ASSURED, &ct->status);
 	} else {
-		nfct_refresh(ct, NFCT_UDP_TIMEOUT * HZ);
+		nfct_refresh(ct, READ_ONCE(cn->timeouts.udp));
 	}
 	return true;
 }

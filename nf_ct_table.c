@@ -72,6 +72,7 @@ int nfct_table_init(struct nfct_net *cn)
 {
 	return rhashtable_init(&cn->table, &nfct_table_params);
 }
+EXPORT_SYMBOL_IF_KUNIT(nfct_table_init);
 
 static void nfct_table_free_node(void *ptr, void *arg)
 {
@@ -87,11 +88,13 @@ void nfct_table_destroy(struct nfct_net *cn)
 {
 	rhashtable_free_and_destroy(&cn->table, nfct_table_free_node, NULL);
 }
+EXPORT_SYMBOL_IF_KUNIT(nfct_table_destroy);
 
 /*
  * Lookup under RCU. Only confirmed, live entries are found: a connection
  * whose second node is still being inserted, or that is being deleted, is
- * invisible.
+ * invisible, and so is one whose timeout has passed; such an entry is
+ * unlinked on the spot instead of waiting for the GC.
  */
 struct nfct_tuple_node *nfct_table_lookup(struct nfct_net *cn,
 					  const struct nfct_tuple *t)
@@ -106,8 +109,13 @@ struct nfct_tuple_node *nfct_table_lookup(struct nfct_net *cn,
 	if (!test_bit(NFCT_CONFIRMED, &ct->status) ||
 	    test_bit(NFCT_DYING, &ct->status))
 		return NULL;
+	if (nfct_is_expired(ct)) {
+		nfct_table_delete(cn, ct);
+		return NULL;
+	}
 	return n;
 }
+EXPORT_SYMBOL_IF_KUNIT(nfct_table_lookup);
 
 /*
  * Insert both directions. -EEXIST if either tuple is already taken by
@@ -137,11 +145,13 @@ int nfct_table_insert(struct nfct_net *cn, struct nfct_conn *ct)
 		}
 	}
 	ct->start_ns = ktime_get_real_ns();
+	atomic_inc(&cn->count);
 	/* Lockless readers that see CONFIRMED must see the whole entry. */
 	smp_mb__before_atomic();
 	set_bit(NFCT_CONFIRMED, &ct->status);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(nfct_table_insert);
 
 /* Unlink and drop the table's reference; safe to race with itself. */
 void nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct)
@@ -152,5 +162,6 @@ void nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct)
 			       nfct_table_params);
 	rhashtable_remove_fast(&cn->table, &ct->tuplehash[NFCT_DIR_REPLY].node,
 			       nfct_table_params);
+	atomic_dec(&cn->count);
 	nfct_conn_put(ct);
 }

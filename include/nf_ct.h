@@ -7,6 +7,8 @@
  *   nf_ct_tuple.c      packet -> tuple, tuple inversion
  *   nf_ct_table.c      per-netns RCU hash table of both directions' tuples
  *   nf_ct_proto*.c     per-protocol trackers behind struct nfct_l4proto
+ *   nf_ct_gc.c         frees expired entries in small batches
+ *   nf_ct_sysctl.c     per-netns knobs under net.nf_ct
  *   nf_ct_procfs.c     /proc/net/nf_ct in /proc/net/nf_conntrack's format
  *
  * Every global symbol is prefixed nfct_ so that none collides with an
@@ -68,6 +70,9 @@ struct nfct_tuple_node {
 #define NFCT_ASSURED	2
 #define NFCT_CONFIRMED	3
 #define NFCT_DYING	9
+/* nf_ct's own bits, above the uapi range: features on when the entry was made. */
+#define NFCT_ACCT	24
+#define NFCT_TSTAMP	25
 
 struct nfct_tcp_state {
 	u8 state;
@@ -97,6 +102,8 @@ struct nfct_conn {
 	struct rcu_head rcu;
 };
 
+struct nfct_net;
+
 /* Per-protocol tracker. Each hook may be NULL where the protocol has nothing to do. */
 struct nfct_l4proto {
 	u8 protonum;
@@ -111,13 +118,39 @@ struct nfct_l4proto {
 		    unsigned int off);
 	/* Track one packet; false means the packet is INVALID for this entry. */
 	bool (*packet)(struct nfct_conn *ct, const struct sk_buff *skb,
-		       unsigned int off, enum nfct_dir dir);
+		       unsigned int off, enum nfct_dir dir,
+		       const struct nfct_net *cn);
 	/* The protocol's state column in the proc line, or NULL. */
 	const char *(*state_name)(const struct nfct_conn *ct);
 };
 
+#define NFCT_TCP_STATE_COUNT	10	/* NONE .. SYN_SENT2 */
+
+/* Timeouts in jiffies, per netns; the sysctls show them in seconds. */
+struct nfct_timeouts {
+	int tcp[NFCT_TCP_STATE_COUNT];	/* by enum nfct_tcp_state_id */
+	int tcp_unack;
+	int udp;
+	int udp_stream;
+	int icmp;
+};
+
+struct nfct_gc {
+	struct delayed_work dwork;
+	struct rhashtable_iter iter;	/* valid while walking */
+	bool walking;
+	unsigned long interval;		/* jiffies between passes */
+	unsigned int pass_expired;	/* entries freed in this pass */
+};
+
 struct nfct_net {
 	struct rhashtable table;
+	struct nfct_gc gc;
+	atomic_t count;			/* entries in the table */
+	struct nfct_timeouts timeouts;
+	int acct;			/* count packets and bytes of new entries */
+	int timestamp;			/* record creation time of new entries */
+	struct ctl_table_header *sysctl;
 	struct net *net;
 	struct list_head list;		/* on the module's list of netns */
 	bool proc_link;			/* /proc/net/nf_conntrack is ours */
@@ -150,6 +183,15 @@ extern const struct rhashtable_params nfct_table_params;
 extern const struct nfct_l4proto nfct_l4proto_tcp;
 extern const struct nfct_l4proto nfct_l4proto_udp;
 extern const struct nfct_l4proto nfct_l4proto_icmp;
+
+/* nf_ct_gc.c */
+void nfct_gc_net_init(struct nfct_net *cn);
+void nfct_gc_net_exit(struct nfct_net *cn);
+bool nfct_gc_batch(struct nfct_net *cn, unsigned int *expired);
+
+/* nf_ct_sysctl.c */
+int nfct_sysctl_net_init(struct nfct_net *cn);
+void nfct_sysctl_net_exit(struct nfct_net *cn);
 
 /* nf_ct_procfs.c */
 int nfct_proc_net_init(struct nfct_net *cn);

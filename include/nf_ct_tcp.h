@@ -17,7 +17,7 @@ enum nfct_tcp_state_id {
 	NFCT_TCP_TIME_WAIT,
 	NFCT_TCP_CLOSE,
 	NFCT_TCP_SYN_SENT2,
-	NFCT_TCP_MAX,
+	NFCT_TCP_MAX = NFCT_TCP_STATE_COUNT,
 	NFCT_TCP_INVALID = NFCT_TCP_MAX,	/* table cell: packet is INVALID */
 	NFCT_TCP_IGNORE,			/* table cell: accept, change nothing */
 };

@@ -260,6 +260,8 @@ static struct nfct_conn *make_conn(struct kunit *test, u8 proto)
 	/* Half a second past a whole number, so the floor is stable. */
 	ct->timeout = (u32)jiffies + 30 * HZ + HZ / 2;
 	ct->start_ns = ktime_get_real_ns();
+	set_bit(NFCT_ACCT, &ct->status);
+	set_bit(NFCT_TSTAMP, &ct->status);
 	atomic64_set(&ct->acct[NFCT_DIR_ORIGINAL].packets, 1);
 	atomic64_set(&ct->acct[NFCT_DIR_ORIGINAL].bytes, 29);
 	return ct;
@@ -296,8 +298,21 @@ static void proc_icmp(struct kunit *test)
 	nfct_conn_put(ct);
 }
 
+/* With acct and timestamp off when the entry was made, neither is printed. */
+static void proc_without_acct_and_timestamp(struct kunit *test)
+{
+	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP);
+
+	clear_bit(NFCT_ACCT, &ct->status);
+	clear_bit(NFCT_TSTAMP, &ct->status);
+	KUNIT_EXPECT_STREQ(test, format_conn(test, ct),
+		"ipv4     2 udp      17 30 src=10.1.1.3 dst=10.1.1.80 sport=41297 dport=53 [UNREPLIED] src=10.1.1.80 dst=10.1.1.3 sport=53 dport=41297 mark=0 zone=0 use=2\n");
+	nfct_conn_put(ct);
+}
+
 static struct kunit_case proc_cases[] = {
 	KUNIT_CASE(proc_udp_unreplied),
+	KUNIT_CASE(proc_without_acct_and_timestamp),
 	KUNIT_CASE(proc_tcp_assured),
 	KUNIT_CASE(proc_icmp),
 	{}
@@ -308,7 +323,130 @@ static struct kunit_suite proc_suite = {
 	.test_cases = proc_cases,
 };
 
-kunit_test_suites(&tuple_suite, &tcp_suite, &proc_suite);
+/* A table of its own, outside any netns, for the table and GC cases. */
+static struct nfct_net *table_new(struct kunit *test)
+{
+	struct nfct_net *cn = kunit_kzalloc(test, sizeof(*cn), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, cn);
+	KUNIT_ASSERT_EQ(test, nfct_table_init(cn), 0);
+	return cn;
+}
+
+/* Inserts a UDP entry 10.0.x.y:@port -> 10.1.1.80:53 that expires in @timeout jiffies. */
+static struct nfct_conn *table_add(struct kunit *test, struct nfct_net *cn,
+				   u32 id, long timeout)
+{
+	struct nfct_tuple o = {
+		.src = htonl(0x0a000000 | (id >> 16)),
+		.dst = B_ADDR,
+		.sport = htons(id & 0xffff),
+		.dport = htons(53),
+		.protonum = IPPROTO_UDP,
+	};
+	struct nfct_tuple r;
+	struct nfct_conn *ct;
+
+	KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &o));
+	ct = nfct_conn_alloc(&o, &r);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	ct->timeout = (u32)jiffies + timeout;
+	KUNIT_ASSERT_EQ(test, nfct_table_insert(cn, ct), 0);
+	return ct;
+}
+
+static bool table_has(struct nfct_net *cn, struct nfct_conn *ct, enum nfct_dir dir)
+{
+	bool found;
+
+	rcu_read_lock();
+	found = nfct_table_lookup(cn, &ct->tuplehash[dir].tuple) == &ct->tuplehash[dir];
+	rcu_read_unlock();
+	return found;
+}
+
+static void table_both_directions(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	struct nfct_conn *ct = table_add(test, cn, 1, 30 * HZ);
+	struct nfct_conn *dup;
+
+	KUNIT_EXPECT_TRUE(test, table_has(cn, ct, NFCT_DIR_ORIGINAL));
+	KUNIT_EXPECT_TRUE(test, table_has(cn, ct, NFCT_DIR_REPLY));
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 1);
+
+	/* The same tuples again clash and leave the table as it was. */
+	dup = nfct_conn_alloc(&ct->tuplehash[0].tuple, &ct->tuplehash[1].tuple);
+	KUNIT_ASSERT_NOT_NULL(test, dup);
+	KUNIT_EXPECT_EQ(test, nfct_table_insert(cn, dup), -EEXIST);
+	nfct_conn_put(dup);
+	KUNIT_EXPECT_TRUE(test, table_has(cn, ct, NFCT_DIR_REPLY));
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 1);
+	nfct_table_destroy(cn);
+}
+
+static void table_expired_is_invisible(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	struct nfct_conn *live = table_add(test, cn, 1, 30 * HZ);
+	struct nfct_conn *old = table_add(test, cn, 2, -1);
+
+	KUNIT_EXPECT_TRUE(test, table_has(cn, live, NFCT_DIR_ORIGINAL));
+	KUNIT_EXPECT_FALSE(test, table_has(cn, old, NFCT_DIR_ORIGINAL));
+	KUNIT_EXPECT_FALSE(test, table_has(cn, old, NFCT_DIR_REPLY));
+	/* The lookup that met it unlinked it. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 1);
+	nfct_table_destroy(cn);
+}
+
+static void gc_frees_only_expired(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	struct nfct_conn *ct[10];
+	unsigned int expired = 0;
+	int i, batches = 0;
+
+	for (i = 0; i < 10; i++)
+		ct[i] = table_add(test, cn, i, i % 3 ? 30 * HZ : -1);
+	while (!nfct_gc_batch(cn, &expired))
+		KUNIT_ASSERT_LT(test, ++batches, 100);
+	KUNIT_EXPECT_EQ(test, expired, 4U);	/* 0, 3, 6, 9 */
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 6);
+	KUNIT_EXPECT_TRUE(test, table_has(cn, ct[1], NFCT_DIR_REPLY));
+	nfct_table_destroy(cn);
+}
+
+/* 2000 nodes take several batches: no single run walks the whole table. */
+static void gc_batches_are_bounded(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	unsigned int expired = 0;
+	int i, batches = 1;
+
+	for (i = 0; i < 1000; i++)
+		table_add(test, cn, i, 30 * HZ);
+	while (!nfct_gc_batch(cn, &expired))
+		KUNIT_ASSERT_LT(test, ++batches, 10000);
+	KUNIT_EXPECT_GE(test, batches, 2000 / 256);
+	KUNIT_EXPECT_EQ(test, expired, 0U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 1000);
+	nfct_table_destroy(cn);
+}
+
+static struct kunit_case table_cases[] = {
+	KUNIT_CASE(table_both_directions),
+	KUNIT_CASE(table_expired_is_invisible),
+	KUNIT_CASE(gc_frees_only_expired),
+	KUNIT_CASE(gc_batches_are_bounded),
+	{}
+};
+
+static struct kunit_suite table_suite = {
+	.name = "nf_ct_table",
+	.test_cases = table_cases,
+};
+
+kunit_test_suites(&tuple_suite, &tcp_suite, &proc_suite, &table_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for nf_ct");

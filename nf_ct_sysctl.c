@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-netns knobs under net.nf_ct: the timeouts (nf_conntrack's defaults,
+ * shown in seconds), counters and timestamps on or off, and the entry count.
+ * Names follow nf_conntrack's net.netfilter.nf_conntrack_* without the
+ * prefix, so a user who knows one knows the other.
+ */
+#include <linux/slab.h>
+#include <linux/sysctl.h>
+
+#include "nf_ct.h"
+#include "nf_ct_tcp.h"
+
+/* nf_conntrack 6.1's defaults, in seconds. */
+static const int nfct_tcp_default_timeouts[NFCT_TCP_MAX] = {
+	[NFCT_TCP_NONE]		= 120,	/* as SYN_SENT */
+	[NFCT_TCP_SYN_SENT]	= 120,
+	[NFCT_TCP_SYN_RECV]	= 60,
+	[NFCT_TCP_ESTABLISHED]	= 432000,
+	[NFCT_TCP_FIN_WAIT]	= 120,
+	[NFCT_TCP_CLOSE_WAIT]	= 60,
+	[NFCT_TCP_LAST_ACK]	= 30,
+	[NFCT_TCP_TIME_WAIT]	= 120,
+	[NFCT_TCP_CLOSE]	= 10,
+	[NFCT_TCP_SYN_SENT2]	= 120,
+};
+
+static void nfct_sysctl_defaults(struct nfct_net *cn)
+{
+	struct nfct_timeouts *to = &cn->timeouts;
+	int i;
+
+	for (i = 0; i < NFCT_TCP_MAX; i++)
+		to->tcp[i] = nfct_tcp_default_timeouts[i] * HZ;
+	to->tcp_unack = 300 * HZ;
+	to->udp = 30 * HZ;
+	to->udp_stream = 120 * HZ;
+	to->icmp = 30 * HZ;
+	cn->acct = 1;
+	cn->timestamp = 1;
+}
+
+#define NFCT_TIMEOUT(_name)						\
+	{ .procname = _name, .maxlen = sizeof(int), .mode = 0644,	\
+	  .proc_handler = proc_dointvec_jiffies }
+#define NFCT_SWITCH(_name)						\
+	{ .procname = _name, .maxlen = sizeof(int), .mode = 0644,	\
+	  .proc_handler = proc_dointvec_minmax,				\
+	  .extra1 = SYSCTL_ZERO, .extra2 = SYSCTL_ONE }
+
+/* The order here is the order nfct_sysctl_bind() fills in .data. */
+enum nfct_sysctl_index {
+	NFCT_SYSCTL_COUNT,
+	NFCT_SYSCTL_ACCT,
+	NFCT_SYSCTL_TIMESTAMP,
+	NFCT_SYSCTL_TCP_SYN_SENT,
+	NFCT_SYSCTL_TCP_SYN_RECV,
+	NFCT_SYSCTL_TCP_ESTABLISHED,
+	NFCT_SYSCTL_TCP_FIN_WAIT,
+	NFCT_SYSCTL_TCP_CLOSE_WAIT,
+	NFCT_SYSCTL_TCP_LAST_ACK,
+	NFCT_SYSCTL_TCP_TIME_WAIT,
+	NFCT_SYSCTL_TCP_CLOSE,
+	NFCT_SYSCTL_TCP_UNACK,
+	NFCT_SYSCTL_UDP,
+	NFCT_SYSCTL_UDP_STREAM,
+	NFCT_SYSCTL_ICMP,
+	NFCT_SYSCTL_MAX
+};
+
+static const struct ctl_table nfct_sysctl_template[NFCT_SYSCTL_MAX + 1] = {
+	[NFCT_SYSCTL_COUNT] = {
+		.procname	= "count",
+		.maxlen		= sizeof(int),
+		.mode		= 0444,
+		.proc_handler	= proc_dointvec,
+	},
+	[NFCT_SYSCTL_ACCT]		= NFCT_SWITCH("acct"),
+	[NFCT_SYSCTL_TIMESTAMP]		= NFCT_SWITCH("timestamp"),
+	[NFCT_SYSCTL_TCP_SYN_SENT]	= NFCT_TIMEOUT("tcp_timeout_syn_sent"),
+	[NFCT_SYSCTL_TCP_SYN_RECV]	= NFCT_TIMEOUT("tcp_timeout_syn_recv"),
+	[NFCT_SYSCTL_TCP_ESTABLISHED]	= NFCT_TIMEOUT("tcp_timeout_established"),
+	[NFCT_SYSCTL_TCP_FIN_WAIT]	= NFCT_TIMEOUT("tcp_timeout_fin_wait"),
+	[NFCT_SYSCTL_TCP_CLOSE_WAIT]	= NFCT_TIMEOUT("tcp_timeout_close_wait"),
+	[NFCT_SYSCTL_TCP_LAST_ACK]	= NFCT_TIMEOUT("tcp_timeout_last_ack"),
+	[NFCT_SYSCTL_TCP_TIME_WAIT]	= NFCT_TIMEOUT("tcp_timeout_time_wait"),
+	[NFCT_SYSCTL_TCP_CLOSE]		= NFCT_TIMEOUT("tcp_timeout_close"),
+	[NFCT_SYSCTL_TCP_UNACK]		= NFCT_TIMEOUT("tcp_timeout_unacknowledged"),
+	[NFCT_SYSCTL_UDP]		= NFCT_TIMEOUT("udp_timeout"),
+	[NFCT_SYSCTL_UDP_STREAM]	= NFCT_TIMEOUT("udp_timeout_stream"),
+	[NFCT_SYSCTL_ICMP]		= NFCT_TIMEOUT("icmp_timeout"),
+	{}
+};
+
+static void nfct_sysctl_bind(struct ctl_table *t, struct nfct_net *cn)
+{
+	struct nfct_timeouts *to = &cn->timeouts;
+
+	t[NFCT_SYSCTL_COUNT].data = &cn->count.counter;
+	t[NFCT_SYSCTL_ACCT].data = &cn->acct;
+	t[NFCT_SYSCTL_TIMESTAMP].data = &cn->timestamp;
+	t[NFCT_SYSCTL_TCP_SYN_SENT].data = &to->tcp[NFCT_TCP_SYN_SENT];
+	t[NFCT_SYSCTL_TCP_SYN_RECV].data = &to->tcp[NFCT_TCP_SYN_RECV];
+	t[NFCT_SYSCTL_TCP_ESTABLISHED].data = &to->tcp[NFCT_TCP_ESTABLISHED];
+	t[NFCT_SYSCTL_TCP_FIN_WAIT].data = &to->tcp[NFCT_TCP_FIN_WAIT];
+	t[NFCT_SYSCTL_TCP_CLOSE_WAIT].data = &to->tcp[NFCT_TCP_CLOSE_WAIT];
+	t[NFCT_SYSCTL_TCP_LAST_ACK].data = &to->tcp[NFCT_TCP_LAST_ACK];
+	t[NFCT_SYSCTL_TCP_TIME_WAIT].data = &to->tcp[NFCT_TCP_TIME_WAIT];
+	t[NFCT_SYSCTL_TCP_CLOSE].data = &to->tcp[NFCT_TCP_CLOSE];
+	t[NFCT_SYSCTL_TCP_UNACK].data = &to->tcp_unack;
+	t[NFCT_SYSCTL_UDP].data = &to->udp;
+	t[NFCT_SYSCTL_UDP_STREAM].data = &to->udp_stream;
+	t[NFCT_SYSCTL_ICMP].data = &to->icmp;
+}
+
+int nfct_sysctl_net_init(struct nfct_net *cn)
+{
+	struct ctl_table *t;
+
+	nfct_sysctl_defaults(cn);
+	t = kmemdup(nfct_sysctl_template, sizeof(nfct_sysctl_template), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	nfct_sysctl_bind(t, cn);
+	cn->sysctl = register_net_sysctl(cn->net, "net/nf_ct", t);
+	if (!cn->sysctl) {
+		kfree(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void nfct_sysctl_net_exit(struct nfct_net *cn)
+{
+	struct ctl_table *t = cn->sysctl->ctl_table_arg;
+
+	unregister_net_sysctl_table(cn->sysctl);
+	kfree(t);
+}

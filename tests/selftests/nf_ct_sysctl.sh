@@ -1,0 +1,54 @@
+#!/bin/bash
+# Per-netns knobs under net.nf_ct: defaults, isolation between namespaces,
+# timeouts that take effect, the GC freeing expired entries, and counters and
+# timestamps switched off.
+. "$(dirname "$0")/lib.sh"
+require_nf_ct
+
+a=$(ns_add sa) && b=$(ns_add sb) || tap_bail "cannot create namespaces"
+ip link add veth0 netns "$a" type veth peer name veth0 netns "$b"
+ip -n "$a" addr add 10.3.0.1/24 dev veth0
+ip -n "$b" addr add 10.3.0.2/24 dev veth0
+ip -n "$a" link set veth0 up
+ip -n "$b" link set veth0 up
+
+knob() {	# NS NAME
+	ip netns exec "$1" cat "/proc/sys/net/nf_ct/$2"
+}
+send_udp() {	# NS SRC_PORT: one datagram to 10.3.0.2:9 (closed)
+	echo x | ip netns exec "$1" socat -u - UDP4:10.3.0.2:9,sourceport="$2"
+}
+
+tap_begin 7
+
+tap_check "defaults are nf_conntrack's (udp 30, tcp established 432000, acct and timestamp on)" \
+	test "$(knob "$a" udp_timeout) $(knob "$a" tcp_timeout_established) $(knob "$a" acct) $(knob "$a" timestamp)" = "30 432000 1 1"
+
+ip netns exec "$a" sysctl -qw net.nf_ct.udp_timeout=3
+tap_check "a namespace's setting does not reach another" \
+	test "$(knob "$a" udp_timeout) $(knob "$b" udp_timeout)" = "3 30"
+
+send_udp "$a" 41000
+ct_expect "a new entry takes the namespace's timeout" "$a" '^ipv4     2 udp      17 [0-3] src=10\.3\.0\.1 dst=10\.3\.0\.2 sport=41000 dport=9 '
+
+tap_check "count shows the entry" test "$(knob "$a" count)" -ge 1
+# The entry expires after 3 s; only the GC brings the count back to 0.
+count_zero() { [ "$(knob "$a" count)" = 0 ]; }
+if wait_for 20 count_zero; then
+	tap_ok "the GC frees the expired entry"
+else
+	tap_not_ok "the GC frees the expired entry (count $(knob "$a" count))"
+fi
+
+ip netns exec "$a" sysctl -qw net.nf_ct.acct=0 net.nf_ct.timestamp=0
+ip netns exec "$a" sysctl -qw net.nf_ct.udp_timeout=30
+send_udp "$a" 41001
+ct_expect "with acct and timestamp off, neither is printed" "$a" \
+	'^ipv4     2 udp      17 (2[0-9]|30) src=10\.3\.0\.1 dst=10\.3\.0\.2 sport=41001 dport=9 \[UNREPLIED\] src=10\.3\.0\.2 dst=10\.3\.0\.1 sport=9 dport=41001 mark=0 zone=0 use=2$'
+
+if ip netns exec "$a" sysctl -qw net.nf_ct.acct=2 2>/dev/null; then
+	tap_not_ok "acct rejects values other than 0 and 1"
+else
+	tap_ok "acct rejects values other than 0 and 1"
+fi
+tap_end
