@@ -74,13 +74,25 @@ int nfct_table_init(struct nfct_net *cn)
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_table_init);
 
+static bool nfct_conn_one_node(const struct nfct_conn *ct)
+{
+	return !memcmp(&ct->tuplehash[NFCT_DIR_ORIGINAL].tuple,
+		       &ct->tuplehash[NFCT_DIR_REPLY].tuple,
+		       sizeof(struct nfct_tuple));
+}
+
 static void nfct_table_free_node(void *ptr, void *arg)
 {
-	struct nfct_tuple_node *n = ptr;
+	struct nfct_conn *ct = nfct_conn_of(ptr);
 
-	/* Each connection is in the table twice; drop it once. */
-	if (n->dir == NFCT_DIR_ORIGINAL)
-		nfct_conn_put(nfct_conn_of(n));
+	/*
+	 * Each connection is in the table twice, and the destroy walk may
+	 * sleep between its two nodes: drop it only at the second, or its
+	 * memory could be reused while the other node is still linked.
+	 */
+	if (nfct_conn_one_node(ct) ||
+	    test_and_set_bit(NFCT_FREE_HALF, &ct->status))
+		nfct_conn_put(ct);
 }
 
 /* Called once no hook can run for this netns any more. */
@@ -135,7 +147,7 @@ int nfct_table_insert(struct nfct_net *cn, struct nfct_conn *ct)
 	 * A connection to itself (same address and port both ways) has one
 	 * tuple for both directions: one node finds it.
 	 */
-	if (memcmp(&orig->tuple, &reply->tuple, sizeof(orig->tuple))) {
+	if (!nfct_conn_one_node(ct)) {
 		err = rhashtable_lookup_insert_fast(&cn->table, &reply->node,
 						    nfct_table_params);
 		if (err) {

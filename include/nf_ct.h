@@ -73,6 +73,7 @@ struct nfct_tuple_node {
 /* nf_ct's own bits, above the uapi range: features on when the entry was made. */
 #define NFCT_ACCT	24
 #define NFCT_TSTAMP	25
+#define NFCT_FREE_HALF	26	/* table teardown met one of the two nodes */
 
 struct nfct_tcp_state {
 	u8 state;
