@@ -31,6 +31,7 @@ static void nfct_seq_print_tuple(struct seq_file *s, const struct nfct_tuple *t)
 	switch (t->protonum) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
 		seq_printf(s, "sport=%hu dport=%hu ", ntohs(t->sport), ntohs(t->dport));
 		break;
 	case IPPROTO_ICMP:
@@ -62,9 +63,8 @@ void nfct_seq_print_conn(struct seq_file *s, const struct nfct_conn *ct,
 	s64 delta = ktime_get_real_ns() - ct->start_ns;
 
 	seq_printf(s, "%-8s %u %-8s %u %ld ", "ipv4", NFPROTO_IPV4,
-		   l4 ? l4->name : "unknown", orig->protonum,
-		   (long)nfct_expires(ct) / HZ);
-	if (l4 && l4->state_name)
+		   l4->name, orig->protonum, (long)nfct_expires(ct) / HZ);
+	if (l4->state_name)
 		seq_printf(s, "%s ", l4->state_name(ct));
 	nfct_seq_print_tuple(s, orig);
 	nfct_seq_print_acct(s, ct, NFCT_DIR_ORIGINAL);

@@ -2,7 +2,8 @@
 /*
  * UDP tracker: 30 s (udp_timeout) until the flow looks like a stream, then
  * 120 s (udp_timeout_stream) and ASSURED. A flow becomes a stream when a packet arrives after a reply and
- * more than 2 s after the first packet, as in nf_conntrack.
+ * more than 2 s after the first packet, as in nf_conntrack. UDP-Lite is
+ * tracked the same way, with the same timeouts.
  */
 #include <linux/skbuff.h>
 #include <linux/udp.h>
@@ -52,6 +53,37 @@ static bool nfct_udp_packet(struct nfct_conn *ct, const struct sk_buff *skb,
 	}
 	return true;
 }
+
+/*
+ * UDP-Lite's length field is the checksum coverage: 0 (all) or from the
+ * header's 8 bytes up to the datagram's end; anything else is malformed.
+ */
+static bool nfct_udplite_pkt_to_tuple(const struct sk_buff *skb, unsigned int off,
+				      struct nfct_tuple *t)
+{
+	struct udphdr buf;
+	const struct udphdr *uh;
+	unsigned int cscov;
+
+	uh = skb_header_pointer(skb, off, sizeof(buf), &buf);
+	if (!uh)
+		return false;
+	cscov = ntohs(uh->len);
+	if (cscov && (cscov < sizeof(*uh) || cscov > skb->len - off))
+		return false;
+	t->sport = uh->source;
+	t->dport = uh->dest;
+	return true;
+}
+
+const struct nfct_l4proto nfct_l4proto_udplite = {
+	.protonum	= IPPROTO_UDPLITE,
+	.name		= "udplite",
+	.pkt_to_tuple	= nfct_udplite_pkt_to_tuple,
+	.invert		= nfct_udp_invert,
+	.new		= nfct_udp_new,
+	.packet		= nfct_udp_packet,
+};
 
 const struct nfct_l4proto nfct_l4proto_udp = {
 	.protonum	= IPPROTO_UDP,

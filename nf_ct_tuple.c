@@ -14,6 +14,7 @@
 static const struct nfct_l4proto *const nfct_l4protos[] = {
 	&nfct_l4proto_tcp,
 	&nfct_l4proto_udp,
+	&nfct_l4proto_udplite,
 	&nfct_l4proto_icmp,
 };
 
@@ -24,7 +25,7 @@ const struct nfct_l4proto *nfct_l4proto_find(u8 protonum)
 	for (i = 0; i < ARRAY_SIZE(nfct_l4protos); i++)
 		if (nfct_l4protos[i]->protonum == protonum)
 			return nfct_l4protos[i];
-	return NULL;
+	return &nfct_l4proto_generic;
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_l4proto_find);
 
@@ -34,8 +35,8 @@ EXPORT_SYMBOL_IF_KUNIT(nfct_l4proto_find);
  * @t: filled on success
  * @l4off: offset of the L4 header from skb->data
  *
- * Return: 0, -EINVAL for a malformed header, -EPROTONOSUPPORT for a protocol
- * nf_ct does not track, -EAGAIN for a fragment (not tracked before defrag).
+ * Return: 0, -EINVAL for a malformed header, -EAGAIN for a fragment (not
+ * tracked before defrag). Protocols without a tracker get the generic one.
  */
 int nfct_tuple_from_skb(const struct sk_buff *skb,
 					 struct nfct_tuple *t,
@@ -56,8 +57,6 @@ int nfct_tuple_from_skb(const struct sk_buff *skb,
 		return -EAGAIN;
 
 	l4 = nfct_l4proto_find(iph->protocol);
-	if (!l4)
-		return -EPROTONOSUPPORT;
 
 	memset(t, 0, sizeof(*t));
 	t->src = iph->saddr;
@@ -76,8 +75,6 @@ bool nfct_tuple_invert(struct nfct_tuple *inv,
 {
 	const struct nfct_l4proto *l4 = nfct_l4proto_find(t->protonum);
 
-	if (!l4)
-		return false;
 	memset(inv, 0, sizeof(*inv));
 	inv->src = t->dst;
 	inv->dst = t->src;

@@ -134,6 +134,7 @@ struct nfct_timeouts {
 	int udp;
 	int udp_stream;
 	int icmp;
+	int generic;
 };
 
 struct nfct_gc {
@@ -160,7 +161,7 @@ struct nfct_net {
 /* nf_ct_core.c */
 struct nfct_net *nfct_pernet(const struct net *net);
 
-/* nf_ct_tuple.c */
+/* nf_ct_tuple.c: the tracker for a protocol, the generic one by default */
 const struct nfct_l4proto *nfct_l4proto_find(u8 protonum);
 int nfct_tuple_from_skb(const struct sk_buff *skb, struct nfct_tuple *t,
 			unsigned int *l4off);
@@ -183,7 +184,9 @@ extern const struct rhashtable_params nfct_table_params;
 /* nf_ct_proto_*.c */
 extern const struct nfct_l4proto nfct_l4proto_tcp;
 extern const struct nfct_l4proto nfct_l4proto_udp;
+extern const struct nfct_l4proto nfct_l4proto_udplite;
 extern const struct nfct_l4proto nfct_l4proto_icmp;
+extern const struct nfct_l4proto nfct_l4proto_generic;
 
 /* nf_ct_gc.c */
 void nfct_gc_net_init(struct nfct_net *cn);

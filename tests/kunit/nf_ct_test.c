@@ -146,7 +146,53 @@ static void tuple_malformed(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/* A protocol without a tracker: addresses only, no ports. */
+static void tuple_generic(struct kunit *test)
+{
+	u8 payload[4] = { 1, 2, 3, 4 };
+	struct sk_buff *skb = build_ipv4(test, 253, payload, sizeof(payload));
+	struct nfct_tuple t, r;
+	unsigned int off;
+
+	KUNIT_ASSERT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), 0);
+	KUNIT_EXPECT_EQ(test, t.protonum, 253);
+	KUNIT_EXPECT_EQ(test, t.sport, 0);
+	KUNIT_EXPECT_EQ(test, t.dport, 0);
+	KUNIT_EXPECT_STREQ(test, nfct_l4proto_find(253)->name, "unknown");
+	KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &t));
+	KUNIT_EXPECT_EQ(test, r.src, B_ADDR);
+	KUNIT_EXPECT_EQ(test, r.dst, A_ADDR);
+	kfree_skb(skb);
+}
+
+/* UDP-Lite: ports as UDP; the coverage field must fit the datagram. */
+static void tuple_udplite(struct kunit *test)
+{
+	struct udphdr uh = { .source = htons(7000), .dest = htons(7001) };
+	struct nfct_tuple t;
+	struct sk_buff *skb;
+	unsigned int off;
+
+	skb = build_ipv4(test, IPPROTO_UDPLITE, &uh, sizeof(uh));
+	KUNIT_ASSERT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), 0);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 7000);
+	KUNIT_EXPECT_EQ(test, ntohs(t.dport), 7001);
+	kfree_skb(skb);
+
+	uh.len = htons(4);	/* coverage shorter than the header */
+	skb = build_ipv4(test, IPPROTO_UDPLITE, &uh, sizeof(uh));
+	KUNIT_EXPECT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), -EINVAL);
+	kfree_skb(skb);
+
+	uh.len = htons(9);	/* coverage beyond the datagram */
+	skb = build_ipv4(test, IPPROTO_UDPLITE, &uh, sizeof(uh));
+	KUNIT_EXPECT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), -EINVAL);
+	kfree_skb(skb);
+}
+
 static struct kunit_case tuple_cases[] = {
+	KUNIT_CASE(tuple_generic),
+	KUNIT_CASE(tuple_udplite),
 	KUNIT_CASE(tuple_tcp),
 	KUNIT_CASE(tuple_udp),
 	KUNIT_CASE(tuple_icmp_echo),
@@ -250,6 +296,8 @@ static struct nfct_conn *make_conn(struct kunit *test, u8 proto)
 	if (proto == IPPROTO_ICMP) {
 		o.sport = htons(4660);
 		o.icmp.type = ICMP_ECHO;
+	} else if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) {
+		/* generic: addresses only */
 	} else {
 		o.sport = htons(41297);
 		o.dport = htons(proto == IPPROTO_TCP ? 80 : 53);
@@ -310,8 +358,19 @@ static void proc_without_acct_and_timestamp(struct kunit *test)
 	nfct_conn_put(ct);
 }
 
+/* As nf_conntrack prints a protocol it has no tracker for. */
+static void proc_generic(struct kunit *test)
+{
+	struct nfct_conn *ct = make_conn(test, 253);
+
+	KUNIT_EXPECT_STREQ(test, format_conn(test, ct),
+		"ipv4     2 unknown  253 30 src=10.1.1.3 dst=10.1.1.80 packets=1 bytes=29 [UNREPLIED] src=10.1.1.80 dst=10.1.1.3 packets=0 bytes=0 mark=0 zone=0 delta-time=0 use=2\n");
+	nfct_conn_put(ct);
+}
+
 static struct kunit_case proc_cases[] = {
 	KUNIT_CASE(proc_udp_unreplied),
+	KUNIT_CASE(proc_generic),
 	KUNIT_CASE(proc_without_acct_and_timestamp),
 	KUNIT_CASE(proc_tcp_assured),
 	KUNIT_CASE(proc_icmp),

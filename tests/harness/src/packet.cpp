@@ -63,6 +63,17 @@ Packet Packet::icmp(const std::string& src, const std::string& dst, uint8_t type
   return p;
 }
 
+Packet Packet::udplite(const std::string& src, const std::string& dst, uint16_t sport, uint16_t dport,
+                       uint16_t coverage) {
+  Packet p(IPPROTO_UDPLITE, src, dst);
+  p.sport_ = sport;
+  p.dport_ = dport;
+  p.coverage_ = coverage;
+  return p;
+}
+
+Packet Packet::raw(uint8_t proto, const std::string& src, const std::string& dst) { return Packet(proto, src, dst); }
+
 Packet& Packet::mss(uint16_t m) {
   options_.insert(options_.end(), {2, 4, static_cast<uint8_t>(m >> 8), static_cast<uint8_t>(m & 0xff)});
   return *this;
@@ -110,6 +121,12 @@ Bytes Packet::build() const {
       put16(l4, 2, dport_);
       put16(l4, 4, static_cast<uint16_t>(8 + payload_.size()));
       break;
+    case IPPROTO_UDPLITE:
+      l4.assign(8, 0);
+      put16(l4, 0, sport_);
+      put16(l4, 2, dport_);
+      put16(l4, 4, coverage_);
+      break;
     case IPPROTO_ICMP:
       l4.assign(8, 0);
       l4[0] = icmp_type_;
@@ -118,21 +135,25 @@ Bytes Packet::build() const {
       put16(l4, 6, icmp_seq_);
       break;
     default:
-      throw std::logic_error("unsupported protocol");
+      break;  // raw: no L4 header of ours
   }
   l4.insert(l4.end(), payload_.begin(), payload_.end());
 
-  // L4 checksum: TCP and UDP over a pseudo-header, ICMP over itself.
-  uint32_t pseudo = 0;
-  if (proto_ != IPPROTO_ICMP) {
-    uint32_t s = ntohl(src_), d = ntohl(dst_);
-    pseudo = (s >> 16) + (s & 0xffff) + (d >> 16) + (d & 0xffff) + proto_ + static_cast<uint32_t>(l4.size());
+  // L4 checksum: TCP, UDP and UDP-Lite over a pseudo-header, ICMP over itself.
+  bool has_csum = proto_ == IPPROTO_TCP || proto_ == IPPROTO_UDP || proto_ == IPPROTO_UDPLITE || proto_ == IPPROTO_ICMP;
+  if (has_csum) {
+    uint32_t pseudo = 0;
+    if (proto_ != IPPROTO_ICMP) {
+      uint32_t s = ntohl(src_), d = ntohl(dst_);
+      pseudo = (s >> 16) + (s & 0xffff) + (d >> 16) + (d & 0xffff) + proto_ + static_cast<uint32_t>(l4.size());
+    }
+    size_t covered = proto_ == IPPROTO_UDPLITE && coverage_ ? std::min<size_t>(coverage_, l4.size()) : l4.size();
+    uint16_t csum = static_cast<uint16_t>(~inet_checksum(l4.data(), covered, pseudo));
+    if ((proto_ == IPPROTO_UDP || proto_ == IPPROTO_UDPLITE) && csum == 0) csum = 0xffff;
+    if (bad_checksum_) csum ^= 0x5a5a;
+    size_t csum_off = proto_ == IPPROTO_TCP ? 16 : proto_ == IPPROTO_ICMP ? 2 : 6;
+    put16(l4, csum_off, csum);
   }
-  uint16_t csum = static_cast<uint16_t>(~inet_checksum(l4.data(), l4.size(), pseudo));
-  if (proto_ == IPPROTO_UDP && csum == 0) csum = 0xffff;
-  if (bad_checksum_) csum ^= 0x5a5a;
-  size_t csum_off = proto_ == IPPROTO_TCP ? 16 : proto_ == IPPROTO_UDP ? 6 : 2;
-  put16(l4, csum_off, csum);
 
   Bytes pkt(20 + l4.size(), 0);
   pkt[0] = 0x45;

@@ -26,6 +26,11 @@ class Packet {
   static Packet udp(const std::string& src, const std::string& dst, uint16_t sport, uint16_t dport);
   static Packet icmp(const std::string& src, const std::string& dst, uint8_t type, uint8_t code, uint16_t id = 0,
                      uint16_t seq = 0);
+  // UDP-Lite (RFC 3828); @coverage 0 means the whole datagram.
+  static Packet udplite(const std::string& src, const std::string& dst, uint16_t sport, uint16_t dport,
+                        uint16_t coverage = 0);
+  // Any other protocol: the payload follows the IPv4 header as it is.
+  static Packet raw(uint8_t proto, const std::string& src, const std::string& dst);
 
   Packet& flags(uint8_t f) { tcp_flags_ = f; return *this; }
   Packet& seq(uint32_t s) { seq_ = s; return *this; }
@@ -61,6 +66,7 @@ class Packet {
   uint8_t ttl_ = 64;
   uint8_t icmp_type_ = 0, icmp_code_ = 0;
   uint16_t icmp_id_ = 0, icmp_seq_ = 0;
+  uint16_t coverage_ = 0;
   bool bad_checksum_ = false;
 };
 

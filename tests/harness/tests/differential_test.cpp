@@ -55,6 +55,19 @@ TEST_F(Differential, UdpAndIcmpTablesMatch) {
   expect_same_tables(kernel, ours);
 }
 
+TEST_F(Differential, GenericAndUdpliteMatch) {
+  send_from(a, Packet::raw(253, kAddrA, kAddrB).payload("opaque"));
+  send_from(a, Packet::udplite(kAddrA, kSilent, 41003, 5000).payload("lite"));
+  ASSERT_TRUE(wait_for(a, IPPROTO_UDPLITE, 41003));
+  ASSERT_TRUE(wait_for(a, IPPROTO_UDPLITE, 41003, [](const ProcEntry&) { return true; }, "/proc/net/nf_conntrack"));
+  auto ours = table(a);
+  auto generic = std::find_if(ours.begin(), ours.end(), [](const ProcEntry& e) { return e.l4num == 253; });
+  ASSERT_NE(generic, ours.end());
+  EXPECT_EQ(generic->l4, "unknown");
+  EXPECT_GE(*generic->timeout, 598);
+  expect_same_tables(table(a, "/proc/net/nf_conntrack"), ours);
+}
+
 TEST_F(Differential, CraftedTcpHandshakeMatches) {
   a.checked("iptables-legacy -A INPUT -p tcp --sport 8081 -j DROP");
   b.checked("iptables-legacy -A INPUT -p tcp --dport 8081 -j DROP");

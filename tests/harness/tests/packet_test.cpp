@@ -54,6 +54,19 @@ TEST(Packet, UdpLengthAndChecksum) {
   EXPECT_NE(l4_verify(bad), 0xffff);
 }
 
+TEST(Packet, UdpliteAndRaw) {
+  Bytes lite = Packet::udplite("10.0.0.1", "10.0.0.2", 7000, 7001, 8).payload("abc").build();
+  EXPECT_EQ(lite[9], IPPROTO_UDPLITE);
+  EXPECT_EQ(get16(lite, 24), 8) << "the length field is the coverage";
+  uint32_t pseudo = get16(lite, 12) + get16(lite, 14) + get16(lite, 16) + get16(lite, 18) + lite[9] + 11;
+  EXPECT_EQ(inet_checksum(lite.data() + 20, 8, pseudo), 0xffff) << "checksum over the covered 8 bytes";
+
+  Bytes raw = Packet::raw(253, "10.0.0.1", "10.0.0.2").payload("xyz").build();
+  ASSERT_EQ(raw.size(), 23u);
+  EXPECT_EQ(raw[9], 253);
+  EXPECT_EQ(raw[20], 'x');
+}
+
 TEST(Packet, IcmpEchoAndQuotedError) {
   Bytes echo = Packet::icmp("10.0.0.1", "10.0.0.2", 8, 0, 4660, 1).build();
   EXPECT_EQ(echo[20], 8);
