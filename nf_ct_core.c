@@ -138,12 +138,17 @@ static int __net_init nfct_net_init(struct net *net)
 	err = nfct_proc_net_init(cn);
 	if (err)
 		goto err_sysctl;
-	err = nf_register_net_hooks(net, nfct_hook_ops, ARRAY_SIZE(nfct_hook_ops));
+	err = nfct_defrag_net_init(cn);
 	if (err)
 		goto err_proc;
+	err = nf_register_net_hooks(net, nfct_hook_ops, ARRAY_SIZE(nfct_hook_ops));
+	if (err)
+		goto err_defrag;
 	nfct_gc_net_init(cn);
 	return 0;
 
+err_defrag:
+	nfct_defrag_net_exit(cn);
 err_proc:
 	nfct_proc_net_exit(cn);
 err_sysctl:
@@ -159,6 +164,7 @@ static void __net_exit nfct_net_exit(struct net *net)
 
 	/* Waits for hooks in flight, so nothing touches the table after. */
 	nf_unregister_net_hooks(net, nfct_hook_ops, ARRAY_SIZE(nfct_hook_ops));
+	nfct_defrag_net_exit(cn);
 	nfct_gc_net_exit(cn);
 	nfct_proc_net_exit(cn);
 	nfct_sysctl_net_exit(cn);
@@ -176,9 +182,12 @@ static int __init nfct_init(void)
 {
 	int err;
 
-	err = nfct_conn_cache_init();
+	err = nfct_defrag_init();
 	if (err)
 		return err;
+	err = nfct_conn_cache_init();
+	if (err)
+		goto err_defrag;
 	err = nfct_proc_init();
 	if (err)
 		goto err_cache;
@@ -191,6 +200,8 @@ err_proc:
 	nfct_proc_exit();
 err_cache:
 	nfct_conn_cache_destroy();
+err_defrag:
+	nfct_defrag_exit();
 	return err;
 }
 
@@ -199,6 +210,7 @@ static void __exit nfct_exit(void)
 	unregister_pernet_subsys(&nfct_net_ops);
 	nfct_proc_exit();
 	nfct_conn_cache_destroy();
+	nfct_defrag_exit();
 }
 
 module_init(nfct_init);

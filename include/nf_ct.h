@@ -3,6 +3,7 @@
  * nf_ct: a connection tracker that runs beside the kernel's nf_conntrack.
  *
  * Data path, in the order a packet meets it:
+ *   nf_ct_defrag.c     reassembly first, by the kernel's nf_defrag_ipv4
  *   nf_ct_core.c       hooks: PREROUTING/OUTPUT look up, POSTROUTING/INPUT confirm
  *   nf_ct_tuple.c      packet -> tuple, tuple inversion
  *   nf_ct_table.c      per-netns RCU hash table of both directions' tuples
@@ -157,6 +158,12 @@ struct nfct_net {
 	struct list_head list;		/* on the module's list of netns */
 	bool proc_link;			/* /proc/net/nf_conntrack is ours */
 };
+
+/* nf_ct_defrag.c */
+int nfct_defrag_init(void);
+void nfct_defrag_exit(void);
+int nfct_defrag_net_init(struct nfct_net *cn);
+void nfct_defrag_net_exit(struct nfct_net *cn);
 
 /* nf_ct_core.c */
 struct nfct_net *nfct_pernet(const struct net *net);

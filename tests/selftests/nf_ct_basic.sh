@@ -11,13 +11,21 @@ ip -n "$srv" addr add 10.1.1.80/24 dev veth0
 ip -n "$cli" link set veth0 up
 ip -n "$srv" link set veth0 up
 
-tap_begin 6
+tap_begin 7
 
 # ping: one echo request answered; ICMP is never ASSURED.
 if ip netns exec "$cli" ping -c1 -W2 10.1.1.80 > /dev/null; then
 	ct_expect "ping leaves an answered icmp entry" "$cli" '^ipv4     2 icmp     1 (2[0-9]|30) src=10\.1\.1\.3 dst=10\.1\.1\.80 type=8 code=0 id=[0-9]+ packets=1 bytes=84 src=10\.1\.1\.80 dst=10\.1\.1\.3 type=0 code=0 id=[0-9]+ packets=1 bytes=84 mark=0 zone=0 delta-time=[0-9]+ use=2$'
 else
 	tap_not_ok "ping leaves an answered icmp entry (ping failed)"
+fi
+
+# A ping larger than the MTU travels as fragments: reassembled before
+# tracking, it is one packet of 3028 bytes on each side.
+if ip netns exec "$cli" ping -c1 -W2 -s 3000 -p 42 10.1.1.80 > /dev/null; then
+	ct_expect "a fragmented ping is tracked reassembled" "$srv" 'icmp     1 (2[0-9]|30) src=10\.1\.1\.3 dst=10\.1\.1\.80 type=8 code=0 id=[0-9]+ packets=1 bytes=3028 src=10\.1\.1\.80 dst=10\.1\.1\.3 type=0 code=0 id=[0-9]+ packets=1 bytes=3028 '
+else
+	tap_not_ok "a fragmented ping is tracked reassembled (ping failed)"
 fi
 
 # UDP request and response: replied, not yet a stream, 30 s.
