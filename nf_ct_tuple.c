@@ -11,21 +11,17 @@
 
 #include "nf_ct.h"
 
-static const struct nfct_l4proto *const nfct_l4protos[] = {
-	&nfct_l4proto_tcp,
-	&nfct_l4proto_udp,
-	&nfct_l4proto_udplite,
-	&nfct_l4proto_icmp,
+/* Indexed by protocol number: the hooks ask for every packet. */
+static const struct nfct_l4proto *const nfct_l4protos[U8_MAX + 1] = {
+	[IPPROTO_TCP]		= &nfct_l4proto_tcp,
+	[IPPROTO_UDP]		= &nfct_l4proto_udp,
+	[IPPROTO_UDPLITE]	= &nfct_l4proto_udplite,
+	[IPPROTO_ICMP]		= &nfct_l4proto_icmp,
 };
 
 const struct nfct_l4proto *nfct_l4proto_find(u8 protonum)
 {
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(nfct_l4protos); i++)
-		if (nfct_l4protos[i]->protonum == protonum)
-			return nfct_l4protos[i];
-	return &nfct_l4proto_generic;
+	return nfct_l4protos[protonum] ?: &nfct_l4proto_generic;
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_l4proto_find);
 

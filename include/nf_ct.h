@@ -106,7 +106,7 @@ struct nfct_conn {
 
 struct nfct_net;
 
-/* Per-protocol tracker. Each hook may be NULL where the protocol has nothing to do. */
+/* Per-protocol tracker. Every hook is required but state_name, NULL for stateless protocols. */
 struct nfct_l4proto {
 	u8 protonum;
 	const char *name;		/* as /proc/net/nf_conntrack prints it */
