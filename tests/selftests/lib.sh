@@ -69,6 +69,16 @@ ns_add() {
 	echo "$ns"
 }
 
+# veth_link NS_A ADDR_A NS_B ADDR_B: a veth pair named veth0 at both ends,
+# addressed (CIDR) and up.
+veth_link() {
+	ip link add veth0 netns "$1" type veth peer name veth0 netns "$3" &&
+		ip -n "$1" addr add "$2" dev veth0 &&
+		ip -n "$3" addr add "$4" dev veth0 &&
+		ip -n "$1" link set veth0 up &&
+		ip -n "$3" link set veth0 up
+}
+
 ns_cleanup() {
 	local ns
 	for ns in "${tap_namespaces[@]}"; do

@@ -5,11 +5,7 @@
 require_nf_ct
 
 cli=$(ns_add cli) && srv=$(ns_add srv) || tap_bail "cannot create namespaces"
-ip link add veth0 netns "$cli" type veth peer name veth0 netns "$srv"
-ip -n "$cli" addr add 10.1.1.3/24 dev veth0
-ip -n "$srv" addr add 10.1.1.80/24 dev veth0
-ip -n "$cli" link set veth0 up
-ip -n "$srv" link set veth0 up
+veth_link "$cli" 10.1.1.3/24 "$srv" 10.1.1.80/24 || tap_bail "cannot link namespaces"
 
 tap_begin 7
 

@@ -6,11 +6,7 @@
 require_nf_ct
 
 a=$(ns_add sa) && b=$(ns_add sb) || tap_bail "cannot create namespaces"
-ip link add veth0 netns "$a" type veth peer name veth0 netns "$b"
-ip -n "$a" addr add 10.3.0.1/24 dev veth0
-ip -n "$b" addr add 10.3.0.2/24 dev veth0
-ip -n "$a" link set veth0 up
-ip -n "$b" link set veth0 up
+veth_link "$a" 10.3.0.1/24 "$b" 10.3.0.2/24 || tap_bail "cannot link namespaces"
 
 knob() {	# NS NAME
 	ip netns exec "$1" cat "/proc/sys/net/nf_ct/$2"
