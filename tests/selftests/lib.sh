@@ -8,7 +8,6 @@ KSFT_SKIP=4
 
 tap_n=0
 tap_failed=0
-tap_namespaces=()
 
 tap_begin() {	# plan
 	echo "TAP version 13"
@@ -61,11 +60,12 @@ require_nf_ct() {
 }
 
 # ns_add NAME: a namespace removed when the test exits; prints its real name.
+# It runs in a command substitution, so the name itself (ending in the
+# test's PID) is what ns_cleanup finds it by.
 ns_add() {
 	local ns="nfct-$1-$$"
 	ip netns add "$ns" || return 1
 	ip -n "$ns" link set lo up
-	tap_namespaces+=("$ns")
 	echo "$ns"
 }
 
@@ -79,9 +79,11 @@ veth_link() {
 		ip -n "$3" link set veth0 up
 }
 
+# Kills what the test left running in its namespaces (a background server
+# would keep the TAP pipe open) and deletes them.
 ns_cleanup() {
 	local ns
-	for ns in "${tap_namespaces[@]}"; do
+	for ns in $(ip netns list | awk '{print $1}' | grep -E "^nfct-.*-$$\$"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
