@@ -2,11 +2,10 @@
 /*
  * Module entry and the packet hooks.
  *
- * PREROUTING and OUTPUT (at conntrack's priority) track packets of known
- * connections. A packet that starts a connection creates its entry only at
- * POSTROUTING or LOCAL_IN, where nf_conntrack confirms: a packet dropped on
- * the way (filter, routing) leaves nothing behind, and no per-packet state
- * has to travel with the skb, whose _nfct belongs to the kernel's tracker.
+ * PREROUTING and OUTPUT (at conntrack's priority) track every packet. A
+ * packet that starts a connection gets an unconfirmed entry that travels
+ * with it (nf_ct_pkt.c) and is inserted at POSTROUTING or LOCAL_IN, where
+ * nf_conntrack confirms: a packet dropped on the way leaves nothing behind.
  */
 #include <linux/module.h>
 #include <linux/netdevice.h>
@@ -18,6 +17,29 @@
 #include "nf_ct.h"
 
 static unsigned int nfct_net_id __read_mostly;
+
+/* -1 until load: then the default from RAM, or what the user gave. */
+int nfct_max_param = -1;
+
+static int nfct_max_set(const char *val, const struct kernel_param *kp)
+{
+	int n, err;
+
+	err = kstrtoint(val, 0, &n);
+	if (err)
+		return err;
+	if (n < -1)
+		return -EINVAL;
+	*(int *)kp->arg = n;
+	return 0;
+}
+
+static const struct kernel_param_ops nfct_max_ops = {
+	.set = nfct_max_set,
+	.get = param_get_int,
+};
+module_param_cb(max, &nfct_max_ops, &nfct_max_param, 0444);
+MODULE_PARM_DESC(max, "Entries per netns, 0 for no limit (default: nf_conntrack's, from RAM)");
 
 struct nfct_net *nfct_pernet(const struct net *net)
 {
@@ -31,6 +53,63 @@ static void nfct_account(struct nfct_conn *ct, enum nfct_dir dir,
 		return;
 	atomic64_inc(&ct->acct[dir].packets);
 	atomic64_add(skb->len, &ct->acct[dir].bytes);
+}
+
+/* A full table: evict what nf_conntrack would, or say there is no room. */
+static bool nfct_make_room(struct nfct_net *cn, const struct nfct_tuple *t,
+			   int max)
+{
+	unsigned int evicted = nfct_table_early_drop(cn, t);
+
+	if (evicted)
+		NFCT_STAT_ADD(cn, early_drop, evicted);
+	return atomic_read(&cn->count) < max;
+}
+
+/*
+ * The first packet of a connection: the entry is made and tracked now, but
+ * travels with the packet (nf_ct_pkt.c) and enters the table only at
+ * confirmation, so a packet dropped on the way leaves nothing behind.
+ */
+static unsigned int nfct_new(struct nfct_net *cn, const struct sk_buff *skb,
+			     const struct nfct_tuple *t, unsigned int off)
+{
+	const struct nfct_l4proto *l4 = nfct_l4proto_find(t->protonum);
+	int max = READ_ONCE(cn->max);
+	struct nfct_tuple rt;
+	struct nfct_conn *ct;
+
+	if (!nfct_tuple_invert(&rt, t)) {
+		NFCT_STAT_INC(cn, invalid);
+		return NF_ACCEPT;
+	}
+	if (max && atomic_read(&cn->count) >= max && !nfct_make_room(cn, t, max)) {
+		NFCT_STAT_INC(cn, drop);
+		net_warn_ratelimited("nf_ct: table full, dropping packet\n");
+		return NF_DROP;
+	}
+	ct = nfct_conn_alloc(t, &rt);
+	if (!ct) {
+		NFCT_STAT_INC(cn, drop);
+		return NF_DROP;
+	}
+	if (READ_ONCE(cn->acct))
+		__set_bit(NFCT_ACCT, &ct->status);
+	if (READ_ONCE(cn->timestamp))
+		__set_bit(NFCT_TSTAMP, &ct->status);
+	if (!l4->new(ct, skb, off) ||
+	    !l4->packet(ct, skb, off, NFCT_DIR_ORIGINAL, cn)) {
+		nfct_conn_put(ct);
+		NFCT_STAT_INC(cn, invalid);
+		return NF_ACCEPT;
+	}
+	nfct_account(ct, NFCT_DIR_ORIGINAL, skb);
+	if (nfct_pkt_attach(cn, skb, ct, IP_CT_NEW)) {
+		nfct_conn_put(ct);
+		NFCT_STAT_INC(cn, drop);
+		return NF_DROP;
+	}
+	return NF_ACCEPT;
 }
 
 static unsigned int nfct_hook_in(void *priv, struct sk_buff *skb,
@@ -47,53 +126,77 @@ static unsigned int nfct_hook_in(void *priv, struct sk_buff *skb,
 	if (state->hook == NF_INET_PRE_ROUTING && state->in &&
 	    (state->in->flags & IFF_LOOPBACK))
 		return NF_ACCEPT;
-	if (nfct_tuple_from_skb(skb, &t, &off))
+	if (nfct_tuple_from_skb(skb, &t, &off)) {
+		NFCT_STAT_INC(cn, invalid);
 		return NF_ACCEPT;
+	}
 	n = nfct_table_lookup(cn, &t);
 	if (!n)
-		return NF_ACCEPT;	/* new: created at the confirm hook */
+		return nfct_new(cn, skb, &t, off);
 	ct = nfct_conn_of(n);
 	l4 = nfct_l4proto_find(t.protonum);
-	if (!l4->packet(ct, skb, off, n->dir, cn))
-		return NF_ACCEPT;	/* INVALID: passes, entry untouched */
+	if (!l4->packet(ct, skb, off, n->dir, cn)) {
+		/* Passes untouched; the verdict goes with it, the table says otherwise. */
+		NFCT_STAT_INC(cn, invalid);
+		nfct_pkt_attach(cn, skb, NULL, NFCT_INFO_INVALID);
+		return NF_ACCEPT;
+	}
 	nfct_account(ct, n->dir, skb);
 	if (n->dir == NFCT_DIR_REPLY && !test_bit(NFCT_SEEN_REPLY, &ct->status))
 		set_bit(NFCT_SEEN_REPLY, &ct->status);
 	return NF_ACCEPT;
 }
 
+/*
+ * Confirmation lost to another packet of the same new flow. Where the
+ * protocol allows (UDP, generic) and the winner has the same tuples, the
+ * packet joins the winner, as nf_conntrack's clash resolution does: this is
+ * what keeps parallel DNS queries from one socket from being dropped.
+ */
+static unsigned int nfct_clash(struct nfct_net *cn, struct nfct_conn *ct)
+{
+	const struct nfct_tuple_node *orig = &ct->tuplehash[NFCT_DIR_ORIGINAL];
+	const struct nfct_l4proto *l4 = nfct_l4proto_find(orig->tuple.protonum);
+	struct nfct_tuple_node *n = nfct_table_lookup(cn, &orig->tuple);
+	struct nfct_conn *winner;
+	enum nfct_dir dir;
+
+	if (l4->allow_clash && n && n->dir == NFCT_DIR_ORIGINAL) {
+		winner = nfct_conn_of(n);
+		if (!memcmp(&winner->tuplehash[NFCT_DIR_REPLY].tuple,
+			    &ct->tuplehash[NFCT_DIR_REPLY].tuple,
+			    sizeof(struct nfct_tuple))) {
+			for (dir = NFCT_DIR_ORIGINAL; dir < NFCT_DIR_MAX; dir++) {
+				atomic64_add(atomic64_read(&ct->acct[dir].packets),
+					     &winner->acct[dir].packets);
+				atomic64_add(atomic64_read(&ct->acct[dir].bytes),
+					     &winner->acct[dir].bytes);
+			}
+			nfct_conn_put(ct);
+			NFCT_STAT_INC(cn, clash_resolve);
+			return NF_ACCEPT;
+		}
+	}
+	nfct_conn_put(ct);
+	NFCT_STAT_INC(cn, insert_failed);
+	NFCT_STAT_INC(cn, drop);
+	return NF_DROP;
+}
+
 static unsigned int nfct_hook_confirm(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
 	struct nfct_net *cn = nfct_pernet(state->net);
-	const struct nfct_l4proto *l4;
-	struct nfct_tuple t, rt;
 	struct nfct_conn *ct;
-	unsigned int off;
+	u8 info;
 
-	if (nfct_tuple_from_skb(skb, &t, &off))
+	/* Established packets carry no record: this is their whole cost here. */
+	if (!nfct_pkt_take(cn, skb, &ct, &info) || !ct)
 		return NF_ACCEPT;
-	if (nfct_table_lookup(cn, &t))
-		return NF_ACCEPT;	/* tracked at PREROUTING/OUTPUT */
-	if (!nfct_tuple_invert(&rt, &t))
+	/* The record's reference becomes the table's. */
+	if (!nfct_table_insert(cn, ct))
 		return NF_ACCEPT;
-	ct = nfct_conn_alloc(&t, &rt);
-	if (!ct)
-		return NF_DROP;
-	if (READ_ONCE(cn->acct))
-		__set_bit(NFCT_ACCT, &ct->status);
-	if (READ_ONCE(cn->timestamp))
-		__set_bit(NFCT_TSTAMP, &ct->status);
-	l4 = nfct_l4proto_find(t.protonum);
-	if (!l4->new(ct, skb, off) ||
-	    !l4->packet(ct, skb, off, NFCT_DIR_ORIGINAL, cn)) {
-		nfct_conn_put(ct);
-		return NF_ACCEPT;
-	}
-	nfct_account(ct, NFCT_DIR_ORIGINAL, skb);
-	if (nfct_table_insert(cn, ct))
-		nfct_conn_put(ct);
-	return NF_ACCEPT;
+	return nfct_clash(cn, ct);
 }
 
 static const struct nf_hook_ops nfct_hook_ops[] = {
@@ -129,9 +232,12 @@ static int __net_init nfct_net_init(struct net *net)
 	int err;
 
 	cn->net = net;
+	cn->stat = alloc_percpu(struct nfct_stat);
+	if (!cn->stat)
+		return -ENOMEM;
 	err = nfct_table_init(cn);
 	if (err)
-		return err;
+		goto err_stat;
 	err = nfct_sysctl_net_init(cn);
 	if (err)
 		goto err_table;
@@ -155,6 +261,8 @@ err_sysctl:
 	nfct_sysctl_net_exit(cn);
 err_table:
 	nfct_table_destroy(cn);
+err_stat:
+	free_percpu(cn->stat);
 	return err;
 }
 
@@ -164,11 +272,13 @@ static void __net_exit nfct_net_exit(struct net *net)
 
 	/* Waits for hooks in flight, so nothing touches the table after. */
 	nf_unregister_net_hooks(net, nfct_hook_ops, ARRAY_SIZE(nfct_hook_ops));
+	nfct_pkt_net_exit(cn);
 	nfct_defrag_net_exit(cn);
 	nfct_gc_net_exit(cn);
 	nfct_proc_net_exit(cn);
 	nfct_sysctl_net_exit(cn);
 	nfct_table_destroy(cn);
+	free_percpu(cn->stat);
 }
 
 static struct pernet_operations nfct_net_ops = {
@@ -185,12 +295,17 @@ static int __init nfct_init(void)
 	err = nfct_defrag_init();
 	if (err)
 		return err;
+	if (nfct_max_param == -1)
+		nfct_max_param = nfct_default_max();
 	err = nfct_conn_cache_init();
 	if (err)
 		goto err_defrag;
-	err = nfct_proc_init();
+	err = nfct_pkt_init();
 	if (err)
 		goto err_cache;
+	err = nfct_proc_init();
+	if (err)
+		goto err_pkt;
 	err = register_pernet_subsys(&nfct_net_ops);
 	if (err)
 		goto err_proc;
@@ -198,6 +313,8 @@ static int __init nfct_init(void)
 
 err_proc:
 	nfct_proc_exit();
+err_pkt:
+	nfct_pkt_exit();
 err_cache:
 	nfct_conn_cache_destroy();
 err_defrag:
@@ -209,6 +326,7 @@ static void __exit nfct_exit(void)
 {
 	unregister_pernet_subsys(&nfct_net_ops);
 	nfct_proc_exit();
+	nfct_pkt_exit();
 	nfct_conn_cache_destroy();
 	nfct_defrag_exit();
 }

@@ -55,6 +55,7 @@ bool nfct_gc_batch(struct nfct_net *cn, unsigned int *expired)
 			break;
 	}
 	rhashtable_walk_stop(&gc->iter);
+	gc->longest_ns = max_t(u64, gc->longest_ns, ktime_get_ns() - start);
 	if (done) {
 		rhashtable_walk_exit(&gc->iter);
 		gc->walking = false;

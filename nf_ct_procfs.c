@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /proc/net/nf_ct: one line per connection in exactly the format of
- * /proc/net/nf_conntrack, so tools and tests read either file the same way.
+ * /proc/net/nf_conntrack, so tools and tests read either file the same way;
+ * /proc/net/stat/nf_ct: the per-CPU counters of /proc/net/stat/nf_conntrack.
  *
- * The name /proc/net/nf_conntrack is also published, as a link to nf_ct, in
+ * The names nf_conntrack are also published, as links to nf_ct, in
  * every netns while the kernel's nf_conntrack is not loaded. A module
  * notifier withdraws the links before nf_conntrack's init creates its own
  * files (a duplicate proc name would make its load fail) and restores them
@@ -218,14 +219,82 @@ static const struct proc_ops nfct_proc_ops = {
 	.proc_release	= nfct_proc_release,
 };
 
+/*
+ * /proc/net/stat/nf_ct: a header, then one row per possible CPU, in the
+ * columns of /proc/net/stat/nf_conntrack. Like nf_conntrack, every row
+ * repeats the netns's entry count.
+ */
+static void *nfct_stat_cpu(struct seq_file *s, loff_t *pos, int from)
+{
+	struct nfct_net *cn = pde_data(file_inode(s->file));
+	int cpu;
+
+	for (cpu = from; cpu < nr_cpu_ids; cpu++) {
+		if (!cpu_possible(cpu))
+			continue;
+		*pos = cpu + 1;
+		return per_cpu_ptr(cn->stat, cpu);
+	}
+	return NULL;
+}
+
+static void *nfct_stat_start(struct seq_file *s, loff_t *pos)
+{
+	return *pos ? nfct_stat_cpu(s, pos, *pos - 1) : SEQ_START_TOKEN;
+}
+
+static void *nfct_stat_next(struct seq_file *s, void *v, loff_t *pos)
+{
+	void *next = nfct_stat_cpu(s, pos, *pos);
+
+	if (!next)
+		(*pos)++;
+	return next;
+}
+
+static void nfct_stat_stop(struct seq_file *s, void *v)
+{
+}
+
+static int nfct_stat_show(struct seq_file *s, void *v)
+{
+	const struct nfct_net *cn = pde_data(file_inode(s->file));
+	const struct nfct_stat *st = v;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(s, "entries  clashres found new invalid ignore delete chainlength insert insert_failed drop early_drop icmp_error  expect_new expect_create expect_delete search_restart\n");
+		return 0;
+	}
+	seq_printf(s, "%08x  %08x %08x %08x %08x %08x %08x %08x %08x %08x %08x %08x %08x  %08x %08x %08x %08x\n",
+		   atomic_read(&cn->count), st->clash_resolve, st->found, 0,
+		   st->invalid, 0, 0, st->chaintoolong, st->insert,
+		   st->insert_failed, st->drop, st->early_drop, st->error,
+		   0, 0, 0, st->search_restart);
+	return 0;
+}
+
+static const struct seq_operations nfct_stat_seq_ops = {
+	.start	= nfct_stat_start,
+	.next	= nfct_stat_next,
+	.stop	= nfct_stat_stop,
+	.show	= nfct_stat_show,
+};
+
 /* Caller holds nfct_proc_mutex. */
 static void nfct_proc_link(struct nfct_net *cn, bool on)
 {
-	if (on && !cn->proc_link)
-		cn->proc_link = proc_symlink("nf_conntrack", cn->net->proc_net,
-					     "nf_ct");
-	else if (!on && cn->proc_link) {
-		remove_proc_entry("nf_conntrack", cn->net->proc_net);
+	struct net *net = cn->net;
+
+	if (on && !cn->proc_link) {
+		cn->proc_link = proc_symlink("nf_conntrack", net->proc_net, "nf_ct");
+		if (cn->proc_link &&
+		    !proc_symlink("nf_conntrack", net->proc_net_stat, "nf_ct")) {
+			remove_proc_entry("nf_conntrack", net->proc_net);
+			cn->proc_link = false;
+		}
+	} else if (!on && cn->proc_link) {
+		remove_proc_entry("nf_conntrack", net->proc_net_stat);
+		remove_proc_entry("nf_conntrack", net->proc_net);
 		cn->proc_link = false;
 	}
 }
@@ -238,9 +307,14 @@ static bool nfct_kernel_ct_present(void)
 
 int nfct_proc_net_init(struct nfct_net *cn)
 {
-	/* Same owner and mode as nf_conntrack's file. */
+	/* Same owners and modes as nf_conntrack's files. */
 	if (!proc_create_data("nf_ct", 0440, cn->net->proc_net, &nfct_proc_ops, cn))
 		return -ENOMEM;
+	if (!proc_create_seq_data("nf_ct", 0444, cn->net->proc_net_stat,
+				  &nfct_stat_seq_ops, cn)) {
+		remove_proc_entry("nf_ct", cn->net->proc_net);
+		return -ENOMEM;
+	}
 	mutex_lock(&nfct_proc_mutex);
 	list_add(&cn->list, &nfct_proc_nets);
 	nfct_proc_link(cn, !nfct_kernel_ct_present());
@@ -254,6 +328,7 @@ void nfct_proc_net_exit(struct nfct_net *cn)
 	nfct_proc_link(cn, false);
 	list_del(&cn->list);
 	mutex_unlock(&nfct_proc_mutex);
+	remove_proc_entry("nf_ct", cn->net->proc_net_stat);
 	remove_proc_entry("nf_ct", cn->net->proc_net);
 }
 

@@ -41,4 +41,5 @@ const struct nfct_l4proto nfct_l4proto_generic = {
 	.invert		= nfct_generic_invert,
 	.new		= nfct_generic_new,
 	.packet		= nfct_generic_packet,
+	.allow_clash	= true,
 };

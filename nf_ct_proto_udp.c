@@ -83,6 +83,7 @@ const struct nfct_l4proto nfct_l4proto_udplite = {
 	.invert		= nfct_udp_invert,
 	.new		= nfct_udp_new,
 	.packet		= nfct_udp_packet,
+	.allow_clash	= true,
 };
 
 const struct nfct_l4proto nfct_l4proto_udp = {
@@ -92,4 +93,5 @@ const struct nfct_l4proto nfct_l4proto_udp = {
 	.invert		= nfct_udp_invert,
 	.new		= nfct_udp_new,
 	.packet		= nfct_udp_packet,
+	.allow_clash	= true,
 };

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Per-netns knobs under net.nf_ct: the timeouts (nf_conntrack's defaults,
- * shown in seconds), counters and timestamps on or off, and the entry count.
+ * shown in seconds), counters and timestamps on or off, the entry count and
+ * limit, the packets in flight with a record, and the GC's longest hold.
  * Names follow nf_conntrack's net.netfilter.nf_conntrack_* without the
  * prefix, so a user who knows one knows the other.
  */
@@ -39,6 +40,7 @@ static void nfct_sysctl_defaults(struct nfct_net *cn)
 	to->generic = 600 * HZ;
 	cn->acct = 1;
 	cn->timestamp = 1;
+	cn->max = nfct_max_param;
 }
 
 #define NFCT_TIMEOUT(_name)						\
@@ -52,6 +54,9 @@ static void nfct_sysctl_defaults(struct nfct_net *cn)
 /* The order here is the order nfct_sysctl_bind() fills in .data. */
 enum nfct_sysctl_index {
 	NFCT_SYSCTL_COUNT,
+	NFCT_SYSCTL_MAX_ENTRIES,
+	NFCT_SYSCTL_PENDING,
+	NFCT_SYSCTL_GC_LONGEST,
 	NFCT_SYSCTL_ACCT,
 	NFCT_SYSCTL_TIMESTAMP,
 	NFCT_SYSCTL_TCP_SYN_SENT,
@@ -77,6 +82,27 @@ static const struct ctl_table nfct_sysctl_template[NFCT_SYSCTL_MAX + 1] = {
 		.mode		= 0444,
 		.proc_handler	= proc_dointvec,
 	},
+	[NFCT_SYSCTL_MAX_ENTRIES] = {
+		.procname	= "max",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_INT_MAX,
+	},
+	[NFCT_SYSCTL_PENDING] = {
+		.procname	= "pending",
+		.maxlen		= sizeof(int),
+		.mode		= 0444,
+		.proc_handler	= proc_dointvec,
+	},
+	/* Longest single GC batch in ns; write 0 to start measuring afresh. */
+	[NFCT_SYSCTL_GC_LONGEST] = {
+		.procname	= "gc_longest_hold_ns",
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec,
+	},
 	[NFCT_SYSCTL_ACCT]		= NFCT_SWITCH("acct"),
 	[NFCT_SYSCTL_TIMESTAMP]		= NFCT_SWITCH("timestamp"),
 	[NFCT_SYSCTL_TCP_SYN_SENT]	= NFCT_TIMEOUT("tcp_timeout_syn_sent"),
@@ -100,6 +126,9 @@ static void nfct_sysctl_bind(struct ctl_table *t, struct nfct_net *cn)
 	struct nfct_timeouts *to = &cn->timeouts;
 
 	t[NFCT_SYSCTL_COUNT].data = &cn->count.counter;
+	t[NFCT_SYSCTL_MAX_ENTRIES].data = &cn->max;
+	t[NFCT_SYSCTL_PENDING].data = &cn->pending.counter;
+	t[NFCT_SYSCTL_GC_LONGEST].data = &cn->gc.longest_ns;
 	t[NFCT_SYSCTL_ACCT].data = &cn->acct;
 	t[NFCT_SYSCTL_TIMESTAMP].data = &cn->timestamp;
 	t[NFCT_SYSCTL_TCP_SYN_SENT].data = &to->tcp[NFCT_TCP_SYN_SENT];

@@ -9,6 +9,9 @@
  * Entries are freed after an RCU grace period; hooks run under RCU and need
  * no reference of their own.
  */
+#include <linux/mm.h>
+#include <linux/random.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/timekeeping.h>
@@ -16,9 +19,25 @@
 #include "nf_ct.h"
 
 static struct kmem_cache *nfct_conn_cache;
+static siphash_key_t nfct_hash_key __read_mostly;
+
+/*
+ * SipHash keyed once per module load, so remote peers cannot aim tuples at
+ * one bucket; rhashtable's per-table seed (new at every rehash) is mixed in
+ * so a rehash also moves every entry.
+ */
+u32 nfct_tuple_hash(const void *data, u32 len, u32 seed)
+{
+	const u64 *w = data;
+
+	BUILD_BUG_ON(sizeof(struct nfct_tuple) != 2 * sizeof(u64));
+	return (u32)siphash_2u64(w[0], w[1] ^ seed, &nfct_hash_key);
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_tuple_hash);
 
 const struct rhashtable_params nfct_table_params = {
 	.key_len = sizeof(struct nfct_tuple),
+	.hashfn = nfct_tuple_hash,
 	.key_offset = offsetof(struct nfct_tuple_node, tuple),
 	.head_offset = offsetof(struct nfct_tuple_node, node),
 	.automatic_shrinking = true,
@@ -26,6 +45,7 @@ const struct rhashtable_params nfct_table_params = {
 
 int nfct_conn_cache_init(void)
 {
+	get_random_bytes(&nfct_hash_key, sizeof(nfct_hash_key));
 	nfct_conn_cache = kmem_cache_create("nf_ct", sizeof(struct nfct_conn),
 					    0, SLAB_HWCACHE_ALIGN, NULL);
 	return nfct_conn_cache ? 0 : -ENOMEM;
@@ -164,6 +184,64 @@ int nfct_table_insert(struct nfct_net *cn, struct nfct_conn *ct)
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_table_insert);
+
+/*
+ * The default limit, nf_conntrack's: its default bucket count (RAM / 128 KiB
+ * on 64-bit, 65536 above 1 GiB, 262144 above 4 GiB, at least 1024, rounded up
+ * to a page of buckets), one entry per bucket.
+ */
+int nfct_default_max(void)
+{
+	unsigned long pages = totalram_pages();
+	unsigned long n = (pages << PAGE_SHIFT) / 16384 / sizeof(struct hlist_head);
+
+	if (BITS_PER_LONG >= 64 && pages > 4UL * (SZ_1G / PAGE_SIZE))
+		n = 262144;
+	else if (pages > SZ_1G / PAGE_SIZE)
+		n = 65536;
+	n = max(n, 1024UL);
+	return roundup(n, PAGE_SIZE / sizeof(struct hlist_head));
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_default_max);
+
+#define NFCT_EVICTION_RANGE	8
+
+/*
+ * Make room in a full table as nf_conntrack does: look at the buckets where
+ * @t would go and the next few, and in the first that has any, evict every
+ * entry not yet ASSURED. Returns how many were evicted.
+ */
+unsigned int nfct_table_early_drop(struct nfct_net *cn, const struct nfct_tuple *t)
+{
+	struct nfct_tuple_node *n;
+	struct bucket_table *tbl;
+	struct rhash_head *pos;
+	unsigned int hash, i, dropped = 0;
+	struct nfct_conn *ct;
+
+	rcu_read_lock();
+	tbl = rht_dereference_rcu(cn->table.tbl, &cn->table);
+	hash = rht_key_hashfn(&cn->table, tbl, t, nfct_table_params);
+	for (i = 0; i < NFCT_EVICTION_RANGE && !dropped; i++) {
+		rht_for_each_entry_rcu(n, pos, tbl, (hash + i) & (tbl->size - 1), node) {
+			ct = nfct_conn_of(n);
+			if (!test_bit(NFCT_CONFIRMED, &ct->status) ||
+			    test_bit(NFCT_DYING, &ct->status))
+				continue;
+			if (nfct_is_expired(ct)) {
+				nfct_table_delete(cn, ct);
+				continue;
+			}
+			if (test_bit(NFCT_ASSURED, &ct->status))
+				continue;
+			nfct_table_delete(cn, ct);
+			dropped++;
+		}
+	}
+	rcu_read_unlock();
+	return dropped;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_table_early_drop);
 
 /* Unlink and drop the table's reference; safe to race with itself. */
 void nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct)

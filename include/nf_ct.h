@@ -6,11 +6,12 @@
  *   nf_ct_defrag.c     reassembly first, by the kernel's nf_defrag_ipv4
  *   nf_ct_core.c       hooks: PREROUTING/OUTPUT look up, POSTROUTING/INPUT confirm
  *   nf_ct_tuple.c      packet -> tuple, tuple inversion
- *   nf_ct_table.c      per-netns RCU hash table of both directions' tuples
+ *   nf_ct_table.c      per-netns RCU hash table of both directions' tuples, limits
  *   nf_ct_proto*.c     per-protocol trackers behind struct nfct_l4proto
+ *   nf_ct_pkt.c        a packet's new entry or verdict, kept until confirmation
  *   nf_ct_gc.c         frees expired entries in small batches
  *   nf_ct_sysctl.c     per-netns knobs under net.nf_ct
- *   nf_ct_procfs.c     /proc/net/nf_ct in /proc/net/nf_conntrack's format
+ *   nf_ct_procfs.c     /proc/net/nf_ct and /proc/net/stat/nf_ct in nf_conntrack's formats
  *
  * Every global symbol is prefixed nfct_ so that none collides with an
  * export of nf_conntrack.ko, which may be loaded at the same time.
@@ -29,6 +30,7 @@
 #include <linux/list.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
+#include <uapi/linux/netfilter/nf_conntrack_common.h>
 
 #include "nf_ct_compat.h"
 
@@ -58,7 +60,7 @@ struct nfct_tuple {
 	};
 	u8 protonum;
 	u8 pad[3];		/* always zero */
-};
+} __aligned(8);			/* hashed as two u64 words */
 
 struct nfct_tuple_node {
 	struct rhash_head node;
@@ -124,6 +126,8 @@ struct nfct_l4proto {
 		       const struct nfct_net *cn);
 	/* The protocol's state column in the proc line, or NULL. */
 	const char *(*state_name)(const struct nfct_conn *ct);
+	/* Two packets creating the same entry at once may share the winner's. */
+	bool allow_clash;
 };
 
 #define NFCT_TCP_STATE_COUNT	10	/* NONE .. SYN_SENT2 */
@@ -144,12 +148,54 @@ struct nfct_gc {
 	bool walking;
 	unsigned long interval;		/* jiffies between passes */
 	unsigned int pass_expired;	/* entries freed in this pass */
+	unsigned int longest_ns;	/* longest batch so far (sysctl) */
 };
+
+/*
+ * Per-CPU counters behind /proc/net/stat/nf_ct, in nf_conntrack's columns;
+ * the ones nf_ct has no cause for (found, insert, expectations) stay zero.
+ */
+struct nfct_stat {
+	unsigned int invalid;		/* not trackable, or the tracker said no */
+	unsigned int insert_failed;	/* confirmation lost to a clash */
+	unsigned int drop;		/* dropped: table full, no memory, clash */
+	unsigned int early_drop;	/* evicted to make room */
+	unsigned int error;		/* ICMP errors that are INVALID */
+	unsigned int clash_resolve;	/* clashes that reused the winner */
+	unsigned int found;
+	unsigned int insert;
+	unsigned int chaintoolong;
+	unsigned int search_restart;
+};
+
+#define NFCT_STAT_INC(cn, field)	this_cpu_inc((cn)->stat->field)
+#define NFCT_STAT_ADD(cn, field, n)	this_cpu_add((cn)->stat->field, (n))
+
+/*
+ * A packet's record from its first hook to confirmation (nf_ct_pkt.c): the
+ * entry it created, or its verdict when the table alone cannot tell.
+ */
+struct nfct_pkt {
+	struct rhash_head node;
+	unsigned long skb;		/* key: the packet's address */
+	u64 fingerprint;		/* tells a recycled address apart */
+	struct nfct_net *cn;
+	struct nfct_conn *ct;		/* referenced; NULL if INVALID */
+	unsigned long stamp;		/* jiffies when made */
+	u8 info;			/* IP_CT_*, or NFCT_INFO_INVALID */
+	struct rcu_head rcu;
+};
+
+/* The kernel's verdicts are IP_CT_*; INVALID is its absence of one. */
+#define NFCT_INFO_INVALID	0xff
 
 struct nfct_net {
 	struct rhashtable table;
 	struct nfct_gc gc;
 	atomic_t count;			/* entries in the table */
+	int max;			/* entries allowed, 0: no limit */
+	atomic_t pending;		/* packets with a record (nf_ct_pkt.c) */
+	struct nfct_stat __percpu *stat;
 	struct nfct_timeouts timeouts;
 	int acct;			/* count packets and bytes of new entries */
 	int timestamp;			/* record creation time of new entries */
@@ -167,6 +213,19 @@ void nfct_defrag_net_exit(struct nfct_net *cn);
 
 /* nf_ct_core.c */
 struct nfct_net *nfct_pernet(const struct net *net);
+extern int nfct_max_param;
+
+/* nf_ct_pkt.c */
+int nfct_pkt_init(void);
+void nfct_pkt_exit(void);
+void nfct_pkt_net_exit(struct nfct_net *cn);
+int nfct_pkt_attach(struct nfct_net *cn, const struct sk_buff *skb,
+		    struct nfct_conn *ct, u8 info);
+struct nfct_pkt *nfct_pkt_find(const struct nfct_net *cn, const struct sk_buff *skb);
+bool nfct_pkt_take(const struct nfct_net *cn, const struct sk_buff *skb,
+		   struct nfct_conn **ct, u8 *info);
+u8 nfct_packet_info(struct nfct_net *cn, const struct sk_buff *skb,
+		    struct nfct_conn **ctp);
 
 /* nf_ct_tuple.c: the tracker for a protocol, the generic one by default */
 const struct nfct_l4proto *nfct_l4proto_find(u8 protonum);
@@ -181,12 +240,15 @@ struct nfct_tuple_node *nfct_table_lookup(struct nfct_net *cn,
 					  const struct nfct_tuple *t);
 int nfct_table_insert(struct nfct_net *cn, struct nfct_conn *ct);
 void nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct);
+unsigned int nfct_table_early_drop(struct nfct_net *cn, const struct nfct_tuple *t);
+int nfct_default_max(void);
 struct nfct_conn *nfct_conn_alloc(const struct nfct_tuple *orig,
 				  const struct nfct_tuple *reply);
 void nfct_conn_put(struct nfct_conn *ct);
 int nfct_conn_cache_init(void);
 void nfct_conn_cache_destroy(void);
 extern const struct rhashtable_params nfct_table_params;
+u32 nfct_tuple_hash(const void *data, u32 len, u32 seed);
 
 /* nf_ct_proto_*.c */
 extern const struct nfct_l4proto nfct_l4proto_tcp;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suites for nf_ct's internals: tuple extraction from crafted packets,
- * the TCP state table, and the proc line format.
+ * the TCP state table, the proc line format, the table and its GC, hashing
+ * and the timeout each tracker picks.
  */
 #include <kunit/test.h>
 #include <linux/icmp.h>
@@ -492,7 +493,46 @@ static void gc_batches_are_bounded(struct kunit *test)
 	nfct_table_destroy(cn);
 }
 
+/* A full table gives up entries that are not ASSURED, and only those. */
+static void early_drop_spares_assured(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	struct nfct_conn *ct[64];
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		ct[i] = table_add(test, cn, i, 30 * HZ);
+		set_bit(NFCT_ASSURED, &ct[i]->status);
+	}
+	/* All assured: nothing to evict, wherever the new tuple falls. */
+	for (i = 0; i < 64; i++)
+		KUNIT_EXPECT_EQ(test, nfct_table_early_drop(cn, &ct[i]->tuplehash[0].tuple), 0U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 64);
+
+	/* One not assured: a tuple in its bucket evicts it, and nothing else. */
+	clear_bit(NFCT_ASSURED, &ct[7]->status);
+	KUNIT_EXPECT_EQ(test, nfct_table_early_drop(cn, &ct[7]->tuplehash[0].tuple), 1U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 63);
+	KUNIT_EXPECT_FALSE(test, table_has(cn, ct[7], NFCT_DIR_ORIGINAL));
+	KUNIT_EXPECT_TRUE(test, table_has(cn, ct[8], NFCT_DIR_ORIGINAL));
+	nfct_table_destroy(cn);
+}
+
+/* nf_conntrack's default: one entry per bucket of its RAM-sized table. */
+static void default_max_from_ram(struct kunit *test)
+{
+	int max = nfct_default_max();
+
+	KUNIT_EXPECT_GE(test, max, 1024);
+	KUNIT_EXPECT_LE(test, max, 262144);
+	KUNIT_EXPECT_EQ(test, max % 512, 0);
+	if (totalram_pages() > SZ_1G / PAGE_SIZE)
+		KUNIT_EXPECT_GE(test, max, 65536);
+}
+
 static struct kunit_case table_cases[] = {
+	KUNIT_CASE(early_drop_spares_assured),
+	KUNIT_CASE(default_max_from_ram),
 	KUNIT_CASE(table_both_directions),
 	KUNIT_CASE(table_expired_is_invisible),
 	KUNIT_CASE(gc_frees_only_expired),
@@ -505,7 +545,331 @@ static struct kunit_suite table_suite = {
 	.test_cases = table_cases,
 };
 
-kunit_test_suites(&tuple_suite, &tcp_suite, &proc_suite, &table_suite);
+static void hash_is_a_function_of_the_tuple(struct kunit *test)
+{
+	struct nfct_tuple a = {
+		.src = A_ADDR, .dst = B_ADDR, .sport = htons(40000),
+		.dport = htons(80), .protonum = IPPROTO_TCP,
+	};
+	struct nfct_tuple b = a;
+	u32 h = nfct_tuple_hash(&a, sizeof(a), 7);
+
+	KUNIT_EXPECT_EQ(test, nfct_tuple_hash(&b, sizeof(b), 7), h);
+	/* Every field takes part; so does the table's seed. */
+	KUNIT_EXPECT_NE(test, nfct_tuple_hash(&a, sizeof(a), 8), h);
+	b.src ^= htonl(1);
+	KUNIT_EXPECT_NE(test, nfct_tuple_hash(&b, sizeof(b), 7), h);
+	b = a;
+	b.dst ^= htonl(1);
+	KUNIT_EXPECT_NE(test, nfct_tuple_hash(&b, sizeof(b), 7), h);
+	b = a;
+	b.sport ^= htons(1);
+	KUNIT_EXPECT_NE(test, nfct_tuple_hash(&b, sizeof(b), 7), h);
+	b = a;
+	b.dport ^= htons(1);
+	KUNIT_EXPECT_NE(test, nfct_tuple_hash(&b, sizeof(b), 7), h);
+	b = a;
+	b.protonum = IPPROTO_UDP;
+	KUNIT_EXPECT_NE(test, nfct_tuple_hash(&b, sizeof(b), 7), h);
+	/* The reverse direction lands elsewhere. */
+	KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&b, &a));
+	KUNIT_EXPECT_NE(test, nfct_tuple_hash(&b, sizeof(b), 7), h);
+}
+
+/*
+ * Sequential source ports from one client, the pattern a NAT gateway or a
+ * port scan produces, spread evenly: with 16 per bucket on average, no
+ * bucket of 256 gets more than 3 times that.
+ */
+static void hash_spreads_sequential_ports(struct kunit *test)
+{
+	unsigned int *load = kunit_kcalloc(test, 256, sizeof(*load), GFP_KERNEL);
+	struct nfct_tuple t = {
+		.src = A_ADDR, .dst = B_ADDR, .dport = htons(443),
+		.protonum = IPPROTO_TCP,
+	};
+	unsigned int i, worst = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, load);
+	for (i = 0; i < 4096; i++) {
+		t.sport = htons(32768 + i);
+		load[nfct_tuple_hash(&t, sizeof(t), 0) & 255]++;
+	}
+	for (i = 0; i < 256; i++)
+		worst = max(worst, load[i]);
+	KUNIT_EXPECT_LE(test, worst, 48U);
+}
+
+static struct kunit_case hash_cases[] = {
+	KUNIT_CASE(hash_is_a_function_of_the_tuple),
+	KUNIT_CASE(hash_spreads_sequential_ports),
+	{}
+};
+
+static struct kunit_suite hash_suite = {
+	.name = "nf_ct_hash",
+	.test_cases = hash_cases,
+};
+
+/* Every timeout distinct, so the one a packet picked is known from its value. */
+static struct nfct_net *timeouts_net(struct kunit *test)
+{
+	struct nfct_net *cn = kunit_kzalloc(test, sizeof(*cn), GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, cn);
+	for (i = 0; i < NFCT_TCP_STATE_COUNT; i++)
+		cn->timeouts.tcp[i] = 1000 + i;
+	cn->timeouts.tcp_unack = 500;
+	cn->timeouts.udp = 2000;
+	cn->timeouts.udp_stream = 3000;
+	cn->timeouts.icmp = 4000;
+	cn->timeouts.generic = 5000;
+	return cn;
+}
+
+/* Runs one packet through its tracker, creating the entry if @ct is NULL. */
+static struct nfct_conn *track(struct kunit *test, struct nfct_net *cn,
+			       struct nfct_conn *ct, u8 proto,
+			       const void *l4, unsigned int l4len,
+			       enum nfct_dir dir)
+{
+	struct sk_buff *skb = build_ipv4(test, proto, l4, l4len);
+	const struct nfct_l4proto *l4p = nfct_l4proto_find(proto);
+	struct nfct_tuple t, r;
+	unsigned int off;
+
+	KUNIT_ASSERT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), 0);
+	if (!ct) {
+		KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &t));
+		ct = nfct_conn_alloc(&t, &r);
+		KUNIT_ASSERT_NOT_NULL(test, ct);
+		KUNIT_ASSERT_TRUE(test, l4p->new(ct, skb, off));
+	}
+	KUNIT_EXPECT_TRUE(test, l4p->packet(ct, skb, off, dir, cn));
+	kfree_skb(skb);
+	return ct;
+}
+
+/* The timeout set, allowing for a jiffy or two passing meanwhile. */
+static void expect_timeout(struct kunit *test, struct nfct_conn *ct, int want)
+{
+	s32 left = nfct_expires(ct);
+
+	KUNIT_EXPECT_LE(test, left, want);
+	KUNIT_EXPECT_GE(test, left, want - 2);
+}
+
+static void timeout_udp_unreplied_then_stream(struct kunit *test)
+{
+	struct nfct_net *cn = timeouts_net(test);
+	struct udphdr uh = { .source = htons(41297), .dest = htons(53), .len = htons(8) };
+	struct nfct_conn *ct = track(test, cn, NULL, IPPROTO_UDP, &uh, sizeof(uh),
+				     NFCT_DIR_ORIGINAL);
+
+	expect_timeout(test, ct, 2000);
+	set_bit(NFCT_SEEN_REPLY, &ct->status);
+	track(test, cn, ct, IPPROTO_UDP, &uh, sizeof(uh), NFCT_DIR_ORIGINAL);
+	/* Replied, but within 2 s of the first packet: not yet a stream. */
+	expect_timeout(test, ct, 2000);
+	KUNIT_EXPECT_FALSE(test, test_bit(NFCT_ASSURED, &ct->status));
+	ct->proto.udp.stream_ts = jiffies - 1;
+	track(test, cn, ct, IPPROTO_UDP, &uh, sizeof(uh), NFCT_DIR_ORIGINAL);
+	expect_timeout(test, ct, 3000);
+	KUNIT_EXPECT_TRUE(test, test_bit(NFCT_ASSURED, &ct->status));
+	nfct_conn_put(ct);
+}
+
+static void timeout_tcp_by_state(struct kunit *test)
+{
+	struct nfct_net *cn = timeouts_net(test);
+	struct tcphdr th = { .source = htons(40000), .dest = htons(80), .doff = 5, .syn = 1 };
+	struct nfct_conn *ct = track(test, cn, NULL, IPPROTO_TCP, &th, sizeof(th),
+				     NFCT_DIR_ORIGINAL);
+
+	expect_timeout(test, ct, 1000 + NFCT_TCP_SYN_SENT);
+	th.ack = 1;
+	track(test, cn, ct, IPPROTO_TCP, &th, sizeof(th), NFCT_DIR_REPLY);
+	expect_timeout(test, ct, 1000 + NFCT_TCP_SYN_RECV);
+	set_bit(NFCT_SEEN_REPLY, &ct->status);
+	th.syn = 0;
+	track(test, cn, ct, IPPROTO_TCP, &th, sizeof(th), NFCT_DIR_ORIGINAL);
+	expect_timeout(test, ct, 1000 + NFCT_TCP_ESTABLISHED);
+	th.fin = 1;
+	track(test, cn, ct, IPPROTO_TCP, &th, sizeof(th), NFCT_DIR_ORIGINAL);
+	expect_timeout(test, ct, 1000 + NFCT_TCP_FIN_WAIT);
+	nfct_conn_put(ct);
+}
+
+/* A flow picked up mid-stream gets the short unacknowledged timeout until a reply. */
+static void timeout_tcp_pickup_unacknowledged(struct kunit *test)
+{
+	struct nfct_net *cn = timeouts_net(test);
+	struct tcphdr th = { .source = htons(40000), .dest = htons(80), .doff = 5, .ack = 1 };
+	struct nfct_conn *ct = track(test, cn, NULL, IPPROTO_TCP, &th, sizeof(th),
+				     NFCT_DIR_ORIGINAL);
+
+	expect_timeout(test, ct, 500);
+	nfct_conn_put(ct);
+}
+
+static void timeout_icmp_and_generic(struct kunit *test)
+{
+	struct nfct_net *cn = timeouts_net(test);
+	struct icmphdr ih = { .type = ICMP_ECHO, .un.echo.id = htons(7) };
+	u8 gre[4] = {};
+	struct nfct_conn *ct;
+
+	ct = track(test, cn, NULL, IPPROTO_ICMP, &ih, sizeof(ih), NFCT_DIR_ORIGINAL);
+	expect_timeout(test, ct, 4000);
+	nfct_conn_put(ct);
+	ct = track(test, cn, NULL, IPPROTO_GRE, gre, sizeof(gre), NFCT_DIR_ORIGINAL);
+	expect_timeout(test, ct, 5000);
+	nfct_conn_put(ct);
+}
+
+static struct kunit_case timeout_cases[] = {
+	KUNIT_CASE(timeout_udp_unreplied_then_stream),
+	KUNIT_CASE(timeout_tcp_by_state),
+	KUNIT_CASE(timeout_tcp_pickup_unacknowledged),
+	KUNIT_CASE(timeout_icmp_and_generic),
+	{}
+};
+
+static struct kunit_suite timeout_suite = {
+	.name = "nf_ct_timeout",
+	.test_cases = timeout_cases,
+};
+
+/* A packet's record: found by the same skb only, taken once. */
+static void pkt_record_follows_the_skb(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	struct udphdr uh = { .source = htons(41297), .dest = htons(53), .len = htons(8) };
+	struct sk_buff *skb = build_ipv4(test, IPPROTO_UDP, &uh, sizeof(uh));
+	struct sk_buff *other = build_ipv4(test, IPPROTO_UDP, &uh, sizeof(uh));
+	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP), *got = NULL;
+	u8 info = 0;
+
+	KUNIT_ASSERT_EQ(test, nfct_pkt_attach(cn, skb, ct, IP_CT_NEW), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->pending), 1);
+	rcu_read_lock();
+	KUNIT_EXPECT_NOT_NULL(test, nfct_pkt_find(cn, skb));
+	KUNIT_EXPECT_NULL(test, nfct_pkt_find(cn, other));
+	rcu_read_unlock();
+
+	KUNIT_EXPECT_FALSE(test, nfct_pkt_take(cn, other, &got, &info));
+	KUNIT_ASSERT_TRUE(test, nfct_pkt_take(cn, skb, &got, &info));
+	KUNIT_EXPECT_PTR_EQ(test, got, ct);
+	KUNIT_EXPECT_EQ(test, info, (u8)IP_CT_NEW);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->pending), 0);
+	KUNIT_EXPECT_FALSE(test, nfct_pkt_take(cn, skb, &got, &info));
+	nfct_conn_put(ct);
+	kfree_skb(other);
+	kfree_skb(skb);
+	nfct_table_destroy(cn);
+}
+
+/*
+ * A record whose packet vanished unseen must not be taken by the next skb
+ * at that address (another header), and is replaced by that skb's own.
+ */
+static void pkt_record_recycled_address(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	struct udphdr uh = { .source = htons(41297), .dest = htons(53), .len = htons(8) };
+	struct sk_buff *skb = build_ipv4(test, IPPROTO_UDP, &uh, sizeof(uh));
+	struct nfct_conn *got = NULL;
+	u8 info = 0;
+
+	KUNIT_ASSERT_EQ(test, nfct_pkt_attach(cn, skb, make_conn(test, IPPROTO_UDP),
+					      IP_CT_NEW), 0);
+	ip_hdr(skb)->id = htons(4242);	/* the "next" packet at this address */
+	KUNIT_EXPECT_FALSE(test, nfct_pkt_take(cn, skb, &got, &info));
+	KUNIT_ASSERT_EQ(test, nfct_pkt_attach(cn, skb, NULL, NFCT_INFO_INVALID), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->pending), 1);
+	KUNIT_ASSERT_TRUE(test, nfct_pkt_take(cn, skb, &got, &info));
+	KUNIT_EXPECT_NULL(test, got);
+	KUNIT_EXPECT_EQ(test, info, (u8)NFCT_INFO_INVALID);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->pending), 0);
+	kfree_skb(skb);
+	nfct_table_destroy(cn);
+}
+
+/* The kfree_skb tracepoint ends the record of a dropped packet. */
+static void pkt_record_ends_when_dropped(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	struct udphdr uh = { .source = htons(41297), .dest = htons(53), .len = htons(8) };
+	struct sk_buff *skb = build_ipv4(test, IPPROTO_UDP, &uh, sizeof(uh));
+
+	KUNIT_ASSERT_EQ(test, nfct_pkt_attach(cn, skb, make_conn(test, IPPROTO_UDP),
+					      IP_CT_NEW), 0);
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->pending), 0);
+	nfct_table_destroy(cn);
+}
+
+/* NEW, ESTABLISHED, ESTABLISHED_REPLY and INVALID, as nf_conntrack says them. */
+static void packet_info_like_ctinfo(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	struct udphdr uh = { .source = htons(41297), .dest = htons(53), .len = htons(8) };
+	struct udphdr back = { .source = htons(53), .dest = htons(41297), .len = htons(8) };
+	struct udphdr none = { .source = htons(1), .dest = htons(2), .len = htons(8) };
+	struct sk_buff *skb = build_ipv4(test, IPPROTO_UDP, &uh, sizeof(uh));
+	struct sk_buff *reply = build_ipv4(test, IPPROTO_UDP, &back, sizeof(back));
+	struct sk_buff *stray = build_ipv4(test, IPPROTO_UDP, &none, sizeof(none));
+	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP), *got;
+	u8 info;
+
+	swap(ip_hdr(reply)->saddr, ip_hdr(reply)->daddr);
+	/* Unconfirmed, travelling with its first packet: NEW. */
+	KUNIT_ASSERT_EQ(test, nfct_pkt_attach(cn, skb, ct, IP_CT_NEW), 0);
+	rcu_read_lock();
+	KUNIT_EXPECT_EQ(test, nfct_packet_info(cn, skb, &got), (u8)IP_CT_NEW);
+	KUNIT_EXPECT_PTR_EQ(test, got, ct);
+	rcu_read_unlock();
+	KUNIT_ASSERT_TRUE(test, nfct_pkt_take(cn, skb, &got, &info));
+	KUNIT_ASSERT_EQ(test, nfct_table_insert(cn, ct), 0);
+
+	rcu_read_lock();
+	/* Confirmed, no reply yet: the original direction is still NEW. */
+	KUNIT_EXPECT_EQ(test, nfct_packet_info(cn, skb, &got), (u8)IP_CT_NEW);
+	KUNIT_EXPECT_PTR_EQ(test, got, ct);
+	KUNIT_EXPECT_EQ(test, nfct_packet_info(cn, reply, &got), (u8)IP_CT_ESTABLISHED_REPLY);
+	set_bit(NFCT_SEEN_REPLY, &ct->status);
+	KUNIT_EXPECT_EQ(test, nfct_packet_info(cn, skb, &got), (u8)IP_CT_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, nfct_packet_info(cn, stray, &got), (u8)NFCT_INFO_INVALID);
+	KUNIT_EXPECT_NULL(test, got);
+	rcu_read_unlock();
+
+	/* The tracker's INVALID on a known entry overrides the table's answer. */
+	KUNIT_ASSERT_EQ(test, nfct_pkt_attach(cn, skb, NULL, NFCT_INFO_INVALID), 0);
+	rcu_read_lock();
+	KUNIT_EXPECT_EQ(test, nfct_packet_info(cn, skb, &got), (u8)NFCT_INFO_INVALID);
+	rcu_read_unlock();
+	kfree_skb(skb);
+	kfree_skb(reply);
+	kfree_skb(stray);
+	nfct_table_destroy(cn);
+}
+
+static struct kunit_case pkt_cases[] = {
+	KUNIT_CASE(packet_info_like_ctinfo),
+	KUNIT_CASE(pkt_record_follows_the_skb),
+	KUNIT_CASE(pkt_record_recycled_address),
+	KUNIT_CASE(pkt_record_ends_when_dropped),
+	{}
+};
+
+static struct kunit_suite pkt_suite = {
+	.name = "nf_ct_pkt",
+	.test_cases = pkt_cases,
+};
+
+kunit_test_suites(&tuple_suite, &tcp_suite, &proc_suite, &table_suite,
+		  &hash_suite, &timeout_suite, &pkt_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for nf_ct");

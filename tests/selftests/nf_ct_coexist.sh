@@ -6,9 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 require_nf_ct
 
-tap_begin 5
+tap_begin 7
 if [ "${NF_CT_LOAD:-0}" != 1 ] || grep -q '^nf_conntrack ' /proc/modules; then
-	for i in 1 2 3 4 5; do
+	for i in 1 2 3 4 5 6 7; do
 		tap_skip "module load order (needs NF_CT_LOAD=1 and nf_conntrack not loaded)"
 	done
 	tap_end
@@ -17,6 +17,8 @@ fi
 ns=$(ns_add co) || tap_bail "cannot create namespace"
 tap_check "without nf_conntrack, /proc/net/nf_conntrack is nf_ct's link" \
 	test "$(ip netns exec "$ns" readlink /proc/net/nf_conntrack)" = nf_ct
+tap_check "and so is /proc/net/stat/nf_conntrack" \
+	test "$(ip netns exec "$ns" readlink /proc/net/stat/nf_conntrack)" = nf_ct
 
 if modprobe nf_conntrack enable_hooks=1; then
 	tap_ok "nf_conntrack loads while nf_ct is loaded"
@@ -41,4 +43,6 @@ tap_check "both trackers record the same ping" wait_for 3 both
 modprobe -r nf_conntrack
 tap_check "after nf_conntrack unloads, the link is back" \
 	test "$(ip netns exec "$ns" readlink /proc/net/nf_conntrack)" = nf_ct
+tap_check "and the stat link too" \
+	test "$(ip netns exec "$ns" readlink /proc/net/stat/nf_conntrack)" = nf_ct
 tap_end

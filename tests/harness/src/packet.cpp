@@ -172,11 +172,12 @@ RawSender::RawSender() : fd_(::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_
   if (!fd_) throw std::runtime_error("raw socket: " + std::string(std::strerror(errno)));
 }
 
-void RawSender::send(const Packet& p) const {
-  Bytes b = p.build();
+void RawSender::send(const Packet& p) const { send(p.build(), p.dst_addr()); }
+
+void RawSender::send(const Bytes& b, in_addr_t dst) const {
   sockaddr_in to{};
   to.sin_family = AF_INET;
-  to.sin_addr.s_addr = p.dst_addr();
+  to.sin_addr.s_addr = dst;
   if (::sendto(fd_.get(), b.data(), b.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)) !=
       static_cast<ssize_t>(b.size()))
     throw std::runtime_error("sendto: " + std::string(std::strerror(errno)));

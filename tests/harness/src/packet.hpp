@@ -79,6 +79,8 @@ class RawSender {
  public:
   RawSender();
   void send(const Packet& p) const;
+  // Bytes as they are; the kernel still fills in tot_len and the IP checksum.
+  void send(const Bytes& bytes, in_addr_t dst) const;
 
  private:
   Fd fd_;

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <sstream>
 
 #include "fixtures.hpp"
 
@@ -31,6 +33,24 @@ void expect_same_tables(const std::vector<ProcEntry>& kernel, const std::vector<
     EXPECT_LE(*it->delta_time > *k.delta_time ? *it->delta_time - *k.delta_time : *k.delta_time - *it->delta_time,
               1u);
   }
+}
+
+// A column of a /proc/net/stat file, summed over its per-CPU rows.
+unsigned long stat_column(const NetNs& ns, const std::string& file, const std::string& column) {
+  std::istringstream in(ns.read_file(file));
+  std::string line, word;
+  std::getline(in, line);
+  std::istringstream header(line);
+  size_t index = 0, found = SIZE_MAX;
+  for (; header >> word; index++)
+    if (word == column) found = index;
+  unsigned long sum = 0;
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    for (size_t i = 0; row >> word; i++)
+      if (i == found) sum += std::stoul(word, nullptr, 16);
+  }
+  return found == SIZE_MAX ? ~0UL : sum;
 }
 
 }  // namespace
@@ -78,4 +98,46 @@ TEST_F(Differential, CraftedTcpHandshakeMatches) {
   ASSERT_TRUE(wait_for(a, IPPROTO_TCP, 41002, established));
   ASSERT_TRUE(wait_for(a, IPPROTO_TCP, 41002, established, "/proc/net/nf_conntrack"));
   expect_same_tables(table(a, "/proc/net/nf_conntrack"), table(a));
+}
+
+// Headers cut short or lying about their length: neither tracker makes an
+// entry, and both count each one as invalid, on the sending and the
+// receiving side alike.
+TEST_F(Differential, MalformedPacketsAreInvalidInBoth) {
+  auto invalid = [](const NetNs& ns, const char* file) { return stat_column(ns, file, "invalid"); };
+  const unsigned long ours_a = invalid(a, "/proc/net/stat/nf_ct"), kernel_a = invalid(a, "/proc/net/stat/nf_conntrack");
+  const unsigned long ours_b = invalid(b, "/proc/net/stat/nf_ct"), kernel_b = invalid(b, "/proc/net/stat/nf_conntrack");
+
+  Bytes short_tcp = Packet::tcp(kAddrA, kAddrB, 41010, 80).flags(tcpflag::SYN).build();
+  short_tcp.resize(20 + 10);  // half a TCP header
+  Bytes tiny_doff = Packet::tcp(kAddrA, kAddrB, 41011, 80).flags(tcpflag::SYN).build();
+  tiny_doff[20 + 12] = 2 << 4;  // data offset 8 bytes, under the header's 20
+  Bytes short_udp = Packet::udp(kAddrA, kAddrB, 41012, 53).build();
+  short_udp.resize(20 + 4);
+  {
+    ScopedNetnsEnter enter(a);
+    RawSender sender;
+    const in_addr_t dst = Packet::udp(kAddrA, kAddrB, 1, 1).dst_addr();
+    sender.send(short_tcp, dst);
+    sender.send(tiny_doff, dst);
+    sender.send(short_udp, dst);
+  }
+  // A well-formed ping after them (answered, so no ICMP error is counted):
+  // once it is tracked, they were seen.
+  send_from(a, Packet::icmp(kAddrA, kAddrB, 8, 0, 4101, 1));
+  auto replied = [](const ProcEntry& e) { return e.reply.packets == 1u; };
+  ASSERT_TRUE(wait_for(a, IPPROTO_ICMP, 4101, replied));
+  ASSERT_TRUE(wait_for(a, IPPROTO_ICMP, 4101, replied, "/proc/net/nf_conntrack"));
+
+  for (const NetNs* ns : {&a, &b}) {
+    for (const char* file : {"/proc/net/nf_ct", "/proc/net/nf_conntrack"}) {
+      EXPECT_FALSE(find(*ns, IPPROTO_TCP, 41010, file)) << file;
+      EXPECT_FALSE(find(*ns, IPPROTO_TCP, 41011, file)) << file;
+      EXPECT_FALSE(find(*ns, IPPROTO_UDP, 41012, file)) << file;
+    }
+  }
+  EXPECT_EQ(invalid(a, "/proc/net/stat/nf_ct") - ours_a, 3u);
+  EXPECT_EQ(invalid(b, "/proc/net/stat/nf_ct") - ours_b, 3u);
+  EXPECT_EQ(invalid(a, "/proc/net/stat/nf_conntrack") - kernel_a, 3u);
+  EXPECT_EQ(invalid(b, "/proc/net/stat/nf_conntrack") - kernel_b, 3u);
 }

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What nf_ct decided about a packet, kept from PREROUTING/OUTPUT until the
+ * packet is confirmed at POSTROUTING/LOCAL_IN, without touching the skb:
+ * skb->_nfct belongs to the kernel's tracker.
+ *
+ * A record is keyed by the skb's address in one global rhashtable, so it is
+ * found from any CPU: a process preempted and migrated between OUTPUT and
+ * POSTROUTING, or a packet queued to userspace, still meets its record.
+ * Only packets the table cannot answer for later get one: those that start
+ * a connection (the record carries the unconfirmed entry) and those found
+ * INVALID on an entry that exists. Established packets get none.
+ *
+ * A record ends when its packet is confirmed, or dropped (the kfree_skb
+ * tracepoint), or after NFCT_PKT_MAX_AGE for a packet that vanished some
+ * other way. A new skb at a recycled address is told apart from the old
+ * one by a fingerprint of its IPv4 header.
+ */
+#include <linux/ip.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <trace/events/skb.h>
+
+#include "nf_ct.h"
+
+#define NFCT_PKT_MAX_AGE	(10 * HZ)
+#define NFCT_PKT_REAP_EVERY	(2 * HZ)
+
+static struct kmem_cache *nfct_pkt_cache;
+static struct rhashtable nfct_pkts;
+static atomic_t nfct_pkt_count = ATOMIC_INIT(0);
+static bool nfct_pkt_drop_probe;
+static void nfct_pkt_reap(struct work_struct *work);
+static DECLARE_DELAYED_WORK(nfct_pkt_reaper, nfct_pkt_reap);
+
+static const struct rhashtable_params nfct_pkt_params = {
+	.key_len = sizeof(unsigned long),
+	.key_offset = offsetof(struct nfct_pkt, skb),
+	.head_offset = offsetof(struct nfct_pkt, node),
+	.automatic_shrinking = true,
+};
+
+/* What stays the same in an IPv4 header from PREROUTING to confirmation. */
+static u64 nfct_pkt_fingerprint(const struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	return (u64)ntohs(iph->id) << 32 | (u32)ntohs(iph->tot_len) << 8 |
+	       iph->protocol;
+}
+
+static void nfct_pkt_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(nfct_pkt_cache, container_of(head, struct nfct_pkt, rcu));
+}
+
+static void nfct_pkt_free(struct nfct_pkt *p)
+{
+	atomic_dec(&p->cn->pending);
+	atomic_dec(&nfct_pkt_count);
+	if (p->ct)
+		nfct_conn_put(p->ct);
+	call_rcu(&p->rcu, nfct_pkt_free_rcu);
+}
+
+/* Unlink @p; only the caller that unlinks it may free it. */
+static bool nfct_pkt_unlink(struct nfct_pkt *p)
+{
+	return !rhashtable_remove_fast(&nfct_pkts, &p->node, nfct_pkt_params);
+}
+
+/**
+ * nfct_pkt_attach - remember @ct and @info for @skb until it is confirmed
+ * @cn: the netns the packet is in
+ * @skb: the packet
+ * @ct: entry, its reference passes to the record; NULL for INVALID
+ * @info: IP_CT_* for the packet, or NFCT_INFO_INVALID
+ *
+ * Return: 0 or -ENOMEM; on error the caller keeps its reference.
+ */
+int nfct_pkt_attach(struct nfct_net *cn, const struct sk_buff *skb,
+		    struct nfct_conn *ct, u8 info)
+{
+	struct nfct_pkt *p, *old;
+
+	p = kmem_cache_alloc(nfct_pkt_cache, GFP_ATOMIC);
+	if (!p)
+		return -ENOMEM;
+	p->skb = (unsigned long)skb;
+	p->fingerprint = nfct_pkt_fingerprint(skb);
+	p->cn = cn;
+	p->ct = ct;
+	p->info = info;
+	p->stamp = jiffies;
+	atomic_inc(&cn->pending);
+	atomic_inc(&nfct_pkt_count);
+
+	rcu_read_lock();
+	/* A record left at this address belongs to a packet that is gone. */
+	while ((old = rhashtable_lookup_get_insert_fast(&nfct_pkts, &p->node,
+							 nfct_pkt_params))) {
+		if (IS_ERR(old)) {
+			rcu_read_unlock();
+			p->ct = NULL;
+			nfct_pkt_free(p);
+			return PTR_ERR(old);
+		}
+		if (nfct_pkt_unlink(old))
+			nfct_pkt_free(old);
+	}
+	rcu_read_unlock();
+	if (!delayed_work_pending(&nfct_pkt_reaper))
+		queue_delayed_work(system_power_efficient_wq, &nfct_pkt_reaper,
+				   NFCT_PKT_REAP_EVERY);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_pkt_attach);
+
+/**
+ * nfct_pkt_find - the record of @skb, if it has one
+ * @cn: the netns the packet is in now
+ * @skb: the packet
+ *
+ * Call under RCU; the record stays valid until the RCU read section ends.
+ */
+struct nfct_pkt *nfct_pkt_find(const struct nfct_net *cn, const struct sk_buff *skb)
+{
+	unsigned long key = (unsigned long)skb;
+	struct nfct_pkt *p;
+
+	if (!atomic_read(&nfct_pkt_count))
+		return NULL;
+	p = rhashtable_lookup(&nfct_pkts, &key, nfct_pkt_params);
+	if (!p || p->cn != cn || p->fingerprint != nfct_pkt_fingerprint(skb))
+		return NULL;
+	return p;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_pkt_find);
+
+/**
+ * nfct_pkt_take - end the record of @skb and hand it to the caller
+ * @cn: the netns the packet is in now
+ * @skb: the packet, at its confirmation
+ * @ct: set to the record's entry, whose reference passes to the caller
+ * @info: set to the record's IP_CT_* value
+ *
+ * Return: true if @skb had a record.
+ */
+bool nfct_pkt_take(const struct nfct_net *cn, const struct sk_buff *skb,
+		   struct nfct_conn **ct, u8 *info)
+{
+	struct nfct_pkt *p;
+	bool found = false;
+
+	rcu_read_lock();
+	p = nfct_pkt_find(cn, skb);
+	if (p && nfct_pkt_unlink(p)) {
+		*ct = p->ct;
+		*info = p->info;
+		p->ct = NULL;
+		nfct_pkt_free(p);
+		found = true;
+	}
+	rcu_read_unlock();
+	return found;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_pkt_take);
+
+/**
+ * nfct_packet_info - nf_ct's verdict on @skb, as nf_conntrack's ctinfo
+ * @cn: the netns the packet is in
+ * @skb: a packet past PREROUTING/OUTPUT, not yet confirmed
+ * @ctp: set to its entry (no reference: valid under RCU), NULL if INVALID
+ *
+ * A packet with a record says what it was found to be; any other packet
+ * is what the table says about its tuple: the reply direction is
+ * ESTABLISHED_REPLY, the original direction ESTABLISHED once a reply was
+ * seen and NEW before, and a packet of no entry is INVALID.
+ *
+ * Return: IP_CT_* or NFCT_INFO_INVALID.
+ */
+u8 nfct_packet_info(struct nfct_net *cn, const struct sk_buff *skb,
+		    struct nfct_conn **ctp)
+{
+	struct nfct_tuple_node *n;
+	struct nfct_pkt *p;
+	struct nfct_tuple t;
+	unsigned int off;
+
+	p = nfct_pkt_find(cn, skb);
+	if (p) {
+		*ctp = p->ct;
+		return p->info;
+	}
+	*ctp = NULL;
+	if (nfct_tuple_from_skb(skb, &t, &off))
+		return NFCT_INFO_INVALID;
+	n = nfct_table_lookup(cn, &t);
+	if (!n)
+		return NFCT_INFO_INVALID;
+	*ctp = nfct_conn_of(n);
+	if (n->dir == NFCT_DIR_REPLY)
+		return IP_CT_ESTABLISHED_REPLY;
+	return test_bit(NFCT_SEEN_REPLY, &(*ctp)->status) ? IP_CT_ESTABLISHED : IP_CT_NEW;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_packet_info);
+
+/* kfree_skb fires for packets that are dropped, not for those consumed. */
+static void nfct_pkt_dropped(void *data, struct sk_buff *skb, void *location,
+			     enum skb_drop_reason reason)
+{
+	unsigned long key = (unsigned long)skb;
+	struct nfct_pkt *p;
+
+	if (!atomic_read(&nfct_pkt_count))
+		return;
+	rcu_read_lock();
+	p = rhashtable_lookup(&nfct_pkts, &key, nfct_pkt_params);
+	if (p && nfct_pkt_unlink(p))
+		nfct_pkt_free(p);
+	rcu_read_unlock();
+}
+
+/* Ends the records that match; @cn NULL matches all, @max_age 0 any age. */
+static void nfct_pkt_sweep(const struct nfct_net *cn, unsigned long max_age)
+{
+	struct rhashtable_iter iter;
+	struct nfct_pkt *p;
+
+	rhashtable_walk_enter(&nfct_pkts, &iter);
+	rhashtable_walk_start(&iter);
+	while ((p = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(p))
+			continue;	/* -EAGAIN: resized, the walk goes on */
+		if (cn && p->cn != cn)
+			continue;
+		if (max_age && time_before(jiffies, p->stamp + max_age))
+			continue;
+		if (nfct_pkt_unlink(p))
+			nfct_pkt_free(p);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+}
+
+static void nfct_pkt_reap(struct work_struct *work)
+{
+	nfct_pkt_sweep(NULL, NFCT_PKT_MAX_AGE);
+	if (atomic_read(&nfct_pkt_count))
+		queue_delayed_work(system_power_efficient_wq, &nfct_pkt_reaper,
+				   NFCT_PKT_REAP_EVERY);
+}
+
+/* Once no hook of @cn can run: its packets still alive keep no record. */
+void nfct_pkt_net_exit(struct nfct_net *cn)
+{
+	/* Neither the reaper nor the drop probe may be freeing one of ours after. */
+	cancel_delayed_work_sync(&nfct_pkt_reaper);
+	nfct_pkt_sweep(cn, 0);
+	synchronize_rcu();
+	if (atomic_read(&nfct_pkt_count))
+		queue_delayed_work(system_power_efficient_wq, &nfct_pkt_reaper,
+				   NFCT_PKT_REAP_EVERY);
+}
+
+int nfct_pkt_init(void)
+{
+	int err;
+
+	nfct_pkt_cache = KMEM_CACHE(nfct_pkt, 0);
+	if (!nfct_pkt_cache)
+		return -ENOMEM;
+	err = rhashtable_init(&nfct_pkts, &nfct_pkt_params);
+	if (err) {
+		kmem_cache_destroy(nfct_pkt_cache);
+		return err;
+	}
+	/* Without the tracepoint, dropped packets' records wait for the reaper. */
+	nfct_pkt_drop_probe = !register_trace_kfree_skb(nfct_pkt_dropped, NULL);
+	if (!nfct_pkt_drop_probe)
+		pr_info("nf_ct: kfree_skb tracepoint unavailable, dropped packets are reaped after %u s\n",
+			NFCT_PKT_MAX_AGE / HZ);
+	return 0;
+}
+
+/* After every netns is gone: no record is left to free. */
+void nfct_pkt_exit(void)
+{
+	if (nfct_pkt_drop_probe) {
+		unregister_trace_kfree_skb(nfct_pkt_dropped, NULL);
+		tracepoint_synchronize_unregister();
+	}
+	cancel_delayed_work_sync(&nfct_pkt_reaper);
+	WARN_ON(atomic_read(&nfct_pkt_count));
+	rhashtable_destroy(&nfct_pkts);
+	rcu_barrier();	/* the last records' frees */
+	kmem_cache_destroy(nfct_pkt_cache);
+}

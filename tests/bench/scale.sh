@@ -1,0 +1,71 @@
+#!/bin/bash
+# A tracker at scale, in the VM: fills one netns's table with N UDP entries
+# (default 1M) and reports the insert rate, the time to list them through
+# the proc file with the ping round trips meanwhile, and the time to expire
+# them all (for nf_ct also the GC's longest single hold).
+# Usage (through the runner): tests/bench/scale.sh [nf_ct|nf_conntrack] [N]
+set -eu
+tracker=${1:-nf_ct}
+n=${2:-1000000}
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+flood=$repo/build/harness/nfct_flood
+
+ns=nfct-scale
+in_ns() { ip netns exec $ns "$@"; }
+case $tracker in
+nf_ct)
+	grep -q '^nf_ct ' /proc/modules || insmod "${NF_CT_MODDIR:-.}/nf_ct.ko"
+	proc=/proc/net/nf_ct
+	count() { in_ns sysctl -n net.nf_ct.count; }
+	timeout_udp() { in_ns sysctl -q -w net.nf_ct.udp_timeout="$1"; }
+	;;
+nf_conntrack)
+	modprobe nf_conntrack enable_hooks=1
+	sysctl -q -w net.netfilter.nf_conntrack_max=$((n * 2))	# global, init netns only
+	proc=/proc/net/nf_conntrack
+	count() { in_ns sysctl -n net.netfilter.nf_conntrack_count; }
+	timeout_udp() { in_ns sysctl -q -w net.netfilter.nf_conntrack_udp_timeout="$1"; }
+	;;
+*)
+	echo "usage: $0 [nf_ct|nf_conntrack] [N]" >&2
+	exit 2
+	;;
+esac
+
+ip netns add $ns
+trap 'ip netns del $ns' EXIT
+ip -n $ns link set lo up
+ip -n $ns link add d0 type dummy
+ip -n $ns addr add 10.9.0.1/16 dev d0
+ip -n $ns link set d0 up
+[ $tracker = nf_ct ] && in_ns sysctl -q -w net.nf_ct.max=0
+timeout_udp 600
+now() { date +%s.%N; }
+elapsed() { awk "BEGIN { printf \"%.2f\", $(now) - $1 }"; }
+
+echo "== $tracker: inserting $n entries (kernel $(uname -r))"
+in_ns "$flood" 10.9.1.0 "$n"
+echo "entries=$(count)"
+
+echo "== listing"
+in_ns ping -q -i 0.05 127.0.0.1 > /tmp/scale-ping.txt &
+ping_pid=$!
+sleep 1	# a few round trips first, for the baseline
+t0=$(now)
+lines=$(in_ns cat $proc | wc -l)
+echo "listed=$lines seconds=$(elapsed "$t0")"
+kill -INT $ping_pid
+wait $ping_pid || true
+echo "ping during listing: $(tail -1 /tmp/scale-ping.txt)"
+
+echo "== expiring"
+timeout_udp 1
+[ $tracker = nf_ct ] && in_ns sysctl -q -w net.nf_ct.gc_longest_hold_ns=0
+# Every entry refreshed with a 1 s timeout, then left to the GC.
+in_ns "$flood" 10.9.1.0 "$n"
+t0=$(now)
+while [ "$(count)" -gt 0 ]; do sleep 0.2; done
+echo "drained_after_refresh_seconds=$(elapsed "$t0")"
+if [ $tracker = nf_ct ]; then
+	echo "gc_longest_hold_ns=$(in_ns sysctl -n net.nf_ct.gc_longest_hold_ns)"
+fi
