@@ -126,15 +126,22 @@ static unsigned int nfct_hook_in(void *priv, struct sk_buff *skb,
 	if (state->hook == NF_INET_PRE_ROUTING && state->in &&
 	    (state->in->flags & IFF_LOOPBACK))
 		return NF_ACCEPT;
+	t.protonum = 0;
 	if (nfct_tuple_from_skb(skb, &t, &off)) {
-		NFCT_STAT_INC(cn, invalid);
+		/* nf_conntrack counts a short ICMP header as an ICMP error. */
+		if (t.protonum == IPPROTO_ICMP)
+			NFCT_STAT_INC(cn, error);
+		else
+			NFCT_STAT_INC(cn, invalid);
 		return NF_ACCEPT;
 	}
+	l4 = nfct_l4proto_find(t.protonum);
+	if (l4->error && l4->error(cn, skb, off, state->hook))
+		return NF_ACCEPT;
 	n = nfct_table_lookup(cn, &t);
 	if (!n)
 		return nfct_new(cn, skb, &t, off);
 	ct = nfct_conn_of(n);
-	l4 = nfct_l4proto_find(t.protonum);
 	if (!l4->packet(ct, skb, off, n->dir, cn)) {
 		/* Passes untouched; the verdict goes with it, the table says otherwise. */
 		NFCT_STAT_INC(cn, invalid);
@@ -193,6 +200,11 @@ static unsigned int nfct_hook_confirm(void *priv, struct sk_buff *skb,
 	/* Established packets carry no record: this is their whole cost here. */
 	if (!nfct_pkt_take(cn, skb, &ct, &info) || !ct)
 		return NF_ACCEPT;
+	/* RELATED packets (ICMP errors) point at an entry that is in already. */
+	if (info != IP_CT_NEW) {
+		nfct_conn_put(ct);
+		return NF_ACCEPT;
+	}
 	/* The record's reference becomes the table's. */
 	if (!nfct_table_insert(cn, ct))
 		return NF_ACCEPT;

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ICMP tracker: query/answer pairs (echo, timestamp, info, address mask)
- * matched by id, 30 s each (icmp_timeout). Errors are not tracked yet; they will attach to
- * the connection they quote as RELATED.
+ * matched by id, 30 s each (icmp_timeout). An error (unreachable, source
+ * quench, redirect, time exceeded, parameter problem) belongs to the
+ * connection of the packet it quotes: it is RELATED to it, creates nothing
+ * and refreshes nothing; an error quoting no known connection is INVALID.
  */
 #include <linux/icmp.h>
+#include <linux/ip.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
 #include <linux/skbuff.h>
 
 #include "nf_ct.h"
@@ -69,6 +74,54 @@ static bool nfct_icmp_packet(struct nfct_conn *ct, const struct sk_buff *skb,
 	return true;
 }
 
+/*
+ * As nf_conntrack: the quoted packet was sent by the error's recipient, so
+ * the inverse of its tuple is a tuple of the connection, and the outer
+ * destination must be that direction's destination, or anyone could make a
+ * packet RELATED to a connection it never saw.
+ */
+static bool nfct_icmp_error(struct nfct_net *cn, struct sk_buff *skb,
+			    unsigned int off, unsigned int hook)
+{
+	struct nfct_tuple quoted, t;
+	struct nfct_tuple_node *n;
+	const struct icmphdr *ih;
+	struct icmphdr buf;
+	struct nfct_conn *ct;
+	u8 info;
+
+	ih = skb_header_pointer(skb, off, sizeof(buf), &buf);
+	if (!ih)
+		goto invalid;
+	if (ih->type > NR_ICMP_TYPES)
+		goto invalid;
+	if (!icmp_is_err(ih->type))
+		return false;
+	/* nf_conntrack checks the sum where packets come in (its checksum=1). */
+	if (hook == NF_INET_PRE_ROUTING &&
+	    nf_ip_checksum(skb, hook, off, IPPROTO_ICMP))
+		goto invalid;
+	if (nfct_tuple_from_quote(skb, off + sizeof(*ih), &quoted) ||
+	    !nfct_tuple_invert(&t, &quoted))
+		goto invalid;
+	n = nfct_table_lookup(cn, &t);
+	if (!n)
+		goto invalid;
+	ct = nfct_conn_of(n);
+	if (ct->tuplehash[n->dir].tuple.dst != ip_hdr(skb)->daddr ||
+	    !refcount_inc_not_zero(&ct->use))
+		goto invalid;
+	info = n->dir == NFCT_DIR_REPLY ? IP_CT_RELATED_REPLY : IP_CT_RELATED;
+	if (nfct_pkt_attach(cn, skb, ct, info))
+		nfct_conn_put(ct);
+	return true;
+
+invalid:
+	/* No record: the table knows no entry for this packet either. */
+	NFCT_STAT_INC(cn, error);
+	return true;
+}
+
 const struct nfct_l4proto nfct_l4proto_icmp = {
 	.protonum	= IPPROTO_ICMP,
 	.name		= "icmp",
@@ -76,4 +129,5 @@ const struct nfct_l4proto nfct_l4proto_icmp = {
 	.invert		= nfct_icmp_invert,
 	.new		= nfct_icmp_new,
 	.packet		= nfct_icmp_packet,
+	.error		= nfct_icmp_error,
 };

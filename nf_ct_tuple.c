@@ -4,6 +4,7 @@
  * checked against the packet before use, and anything that cannot be parsed
  * gives an error, never a half-filled tuple.
  */
+#include <linux/icmp.h>
 #include <linux/ip.h>
 #include <linux/skbuff.h>
 #include <linux/string.h>
@@ -64,6 +65,62 @@ int nfct_tuple_from_skb(const struct sk_buff *skb,
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_tuple_from_skb);
+
+/**
+ * nfct_tuple_from_quote - the tuple of the packet an ICMP error quotes
+ * @skb: the ICMP error
+ * @off: offset of the quoted IPv4 header from skb->data
+ * @t: filled on success
+ *
+ * A quote holds the IPv4 header and at least 8 bytes of L4 (RFC 792), and
+ * that is all this needs: the ports, or an ICMP query's type, code and id.
+ * Its tot_len speaks of the original packet, not of the quote.
+ *
+ * Return: 0, or -EINVAL for a quote too short or of a later fragment.
+ */
+int nfct_tuple_from_quote(const struct sk_buff *skb, unsigned int off,
+			  struct nfct_tuple *t)
+{
+	struct icmphdr _ih;
+	const struct icmphdr *ih;
+	struct iphdr _iph;
+	const struct iphdr *iph;
+	__be16 _ports[2];
+	const __be16 *ports;
+	unsigned int l4off;
+
+	iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
+	if (!iph || iph->version != 4 || iph->ihl < 5 ||
+	    (iph->frag_off & htons(IP_OFFSET)))
+		return -EINVAL;
+	l4off = off + iph->ihl * 4;
+
+	memset(t, 0, sizeof(*t));
+	t->src = iph->saddr;
+	t->dst = iph->daddr;
+	t->protonum = iph->protocol;
+	switch (iph->protocol) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+		ports = skb_header_pointer(skb, l4off, sizeof(_ports), _ports);
+		if (!ports)
+			return -EINVAL;
+		t->sport = ports[0];
+		t->dport = ports[1];
+		break;
+	case IPPROTO_ICMP:
+		ih = skb_header_pointer(skb, l4off, sizeof(_ih), &_ih);
+		if (!ih)
+			return -EINVAL;
+		t->sport = ih->un.echo.id;
+		t->icmp.type = ih->type;
+		t->icmp.code = ih->code;
+		break;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_tuple_from_quote);
 
 /* The tuple the other direction's packets carry. */
 bool nfct_tuple_invert(struct nfct_tuple *inv,

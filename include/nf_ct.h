@@ -108,7 +108,7 @@ struct nfct_conn {
 
 struct nfct_net;
 
-/* Per-protocol tracker. Every hook is required but state_name, NULL for stateless protocols. */
+/* Per-protocol tracker. Every hook is required but error and state_name. */
 struct nfct_l4proto {
 	u8 protonum;
 	const char *name;		/* as /proc/net/nf_conntrack prints it */
@@ -124,6 +124,13 @@ struct nfct_l4proto {
 	bool (*packet)(struct nfct_conn *ct, const struct sk_buff *skb,
 		       unsigned int off, enum nfct_dir dir,
 		       const struct nfct_net *cn);
+	/*
+	 * Optional. A packet that belongs to another flow rather than one of
+	 * its own (an ICMP error): deal with it, recording its verdict, and
+	 * return true; false means track it normally.
+	 */
+	bool (*error)(struct nfct_net *cn, struct sk_buff *skb,
+		      unsigned int off, unsigned int hook);
 	/* The protocol's state column in the proc line, or NULL. */
 	const char *(*state_name)(const struct nfct_conn *ct);
 	/* Two packets creating the same entry at once may share the winner's. */
@@ -144,10 +151,12 @@ struct nfct_timeouts {
 
 struct nfct_gc {
 	struct delayed_work dwork;
-	struct rhashtable_iter iter;	/* valid while walking */
-	bool walking;
+	unsigned int bucket;		/* where the walk goes on */
+	unsigned int size;		/* of the table the walk is in */
 	unsigned long interval;		/* jiffies between passes */
 	unsigned int pass_expired;	/* entries freed in this pass */
+	unsigned int pass_live;		/* entries left alive in this pass */
+	u64 pass_sum;			/* and the jiffies they had left */
 	unsigned int longest_ns;	/* longest batch so far (sysctl) */
 };
 
@@ -231,6 +240,8 @@ u8 nfct_packet_info(struct nfct_net *cn, const struct sk_buff *skb,
 const struct nfct_l4proto *nfct_l4proto_find(u8 protonum);
 int nfct_tuple_from_skb(const struct sk_buff *skb, struct nfct_tuple *t,
 			unsigned int *l4off);
+int nfct_tuple_from_quote(const struct sk_buff *skb, unsigned int off,
+			  struct nfct_tuple *t);
 bool nfct_tuple_invert(struct nfct_tuple *inv, const struct nfct_tuple *t);
 
 /* nf_ct_table.c */

@@ -130,6 +130,24 @@ ct_expect() {
 	fi
 }
 
+# stat_col NS COLUMN: a column summed over the CPU rows (entries: first row).
+stat_col() {
+	local head row i c=0 sum=0 out
+	out=$(ip netns exec "$1" cat /proc/net/stat/nf_ct) || return 1
+	{
+		read -ra head
+		for i in "${!head[@]}"; do [ "${head[$i]}" = "$2" ] && c=$i; done
+		while read -ra row; do
+			if [ "$2" = entries ]; then
+				echo $((16#${row[0]}))
+				return
+			fi
+			sum=$((sum + 16#${row[$c]}))
+		done
+	} <<< "$out"
+	echo $sum
+}
+
 listening() {	# NS PROTO PORT
 	ip netns exec "$1" ss -"${2}"ln | grep -q ":$3 "
 }

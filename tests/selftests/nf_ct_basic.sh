@@ -7,7 +7,7 @@ require_nf_ct
 cli=$(ns_add cli) && srv=$(ns_add srv) || tap_bail "cannot create namespaces"
 veth_link "$cli" 10.1.1.3/24 "$srv" 10.1.1.80/24 || tap_bail "cannot link namespaces"
 
-tap_begin 7
+tap_begin 8
 
 # ping: one echo request answered; ICMP is never ASSURED.
 if ip netns exec "$cli" ping -c1 -W2 10.1.1.80 > /dev/null; then
@@ -48,6 +48,21 @@ if [ "$reply" = pong ]; then
 else
 	tap_not_ok "tcp connection closed by FIN is TIME_WAIT and ASSURED (no reply: '$reply')"
 fi
+
+# A closed port: the server's stack answers port unreachable. The error is
+# RELATED to the flow: it makes no entry, leaves the flow UNREPLIED, and is
+# counted neither as invalid nor as an ICMP error.
+invalid0=$(stat_col "$cli" invalid)
+errors0=$(stat_col "$cli" icmp_error)
+related_only() {
+	ct_has "$cli" '^ipv4     2 udp      17 .* sport=40999 dport=5999 packets=1 .*\[UNREPLIED\] .* packets=0 bytes=0 ' &&
+		! ct_has "$cli" 'icmp .* type=3 ' &&
+		[ "$(stat_col "$cli" invalid)" = "$invalid0" ] &&
+		[ "$(stat_col "$cli" icmp_error)" = "$errors0" ]
+}
+ip netns exec "$cli" socat -u - UDP4-SENDTO:10.1.1.80:5999,sourceport=40999 <<< x
+ip netns exec "$cli" ping -c1 -W2 10.1.1.80 > /dev/null	# after the error: once answered, it was seen
+tap_check "an ICMP port unreachable leaves the udp flow UNREPLIED and adds no entry" related_only
 
 # A namespace sees only its own entries.
 other=$(ns_add other) || tap_bail "cannot create namespace"

@@ -28,24 +28,6 @@ stat_ok() {
 }
 tap_check "/proc/net/stat/nf_ct has nf_conntrack's header and one row per possible CPU" stat_ok
 
-# stat_col NS COLUMN: a column summed over the CPU rows (entries: first row).
-stat_col() {
-	local head row i c=0 sum=0 out
-	out=$(ip netns exec "$1" cat /proc/net/stat/nf_ct) || return 1
-	{
-		read -ra head
-		for i in "${!head[@]}"; do [ "${head[$i]}" = "$2" ] && c=$i; done
-		while read -ra row; do
-			if [ "$2" = entries ]; then
-				echo $((16#${row[0]}))
-				return
-			fi
-			sum=$((sum + 16#${row[$c]}))
-		done
-	} <<< "$out"
-	echo $sum
-}
-
 # Three ASSURED entries: TCP connections closed by FIN, in TIME_WAIT.
 ip netns exec "$srv" socat TCP4-LISTEN:8080,bind=10.3.0.2,reuseaddr,fork SYSTEM:'echo pong' &
 wait_for 5 listening "$srv" t 8080

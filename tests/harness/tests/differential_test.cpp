@@ -141,3 +141,40 @@ TEST_F(Differential, MalformedPacketsAreInvalidInBoth) {
   EXPECT_EQ(invalid(a, "/proc/net/stat/nf_conntrack") - kernel_a, 3u);
   EXPECT_EQ(invalid(b, "/proc/net/stat/nf_conntrack") - kernel_b, 3u);
 }
+
+// ICMP errors: one quoting a known UDP flow is RELATED to it in both
+// trackers (no new entry, the flow's counters and [UNREPLIED] untouched,
+// nothing counted as an error); one quoting no flow, or sent to the wrong
+// host, is an ICMP error in both.
+TEST_F(Differential, IcmpErrorsRelatedOrCountedInBoth) {
+  auto errors = [](const NetNs& ns, const char* file) { return stat_column(ns, file, "icmp_error"); };
+  const unsigned long ours = errors(a, "/proc/net/stat/nf_ct"), kernel = errors(a, "/proc/net/stat/nf_conntrack");
+
+  // b has no UDP socket on port 9: its stack answers port unreachable.
+  send_from(a, Packet::udp(kAddrA, kAddrB, 41020, 9).payload("anyone?"));
+  ASSERT_TRUE(wait_for(a, IPPROTO_UDP, 41020));
+  ASSERT_TRUE(wait_for(a, IPPROTO_UDP, 41020, [](const ProcEntry&) { return true; }, "/proc/net/nf_conntrack"));
+  // An error quoting a flow nobody saw, and one quoting the real flow but
+  // addressed to the silent neighbour's address (spoofed for a's flow).
+  send_from(b, Packet::icmp(kAddrB, kAddrA, 3, 3).quote(Packet::udp(kAddrA, kAddrB, 41021, 9), 28));
+  send_from(b, Packet::icmp(kAddrB, kSilent, 3, 3).quote(Packet::udp(kAddrA, kAddrB, 41020, 9), 28));
+  // A ping last: answered, it shows the errors before it were seen.
+  send_from(a, Packet::icmp(kAddrA, kAddrB, 8, 0, 4102, 1));
+  auto replied = [](const ProcEntry& e) { return e.reply.packets == 1u; };
+  ASSERT_TRUE(wait_for(a, IPPROTO_ICMP, 4102, replied));
+  ASSERT_TRUE(wait_for(a, IPPROTO_ICMP, 4102, replied, "/proc/net/nf_conntrack"));
+
+  for (const char* file : {"/proc/net/nf_ct", "/proc/net/nf_conntrack"}) {
+    auto flow = find(a, IPPROTO_UDP, 41020, file);
+    ASSERT_TRUE(flow) << file;
+    EXPECT_TRUE(flow->unreplied) << flow->line;
+    EXPECT_EQ(flow->reply.packets, 0u) << flow->line;
+    EXPECT_FALSE(find(a, IPPROTO_UDP, 41021, file)) << file;
+    for (auto& e : table(a, file)) EXPECT_NE(e.orig.type, 3u) << "an error made an entry: " << e.line;
+  }
+  // The stack's port unreachable matched; the crafted one to a did not (the
+  // spoofed one went to another address and never reached a's PREROUTING).
+  EXPECT_EQ(errors(a, "/proc/net/stat/nf_conntrack") - kernel, 1u);
+  EXPECT_EQ(errors(a, "/proc/net/stat/nf_ct") - ours, 1u);
+  expect_same_tables(table(a, "/proc/net/nf_conntrack"), table(a));
+}
