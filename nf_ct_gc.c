@@ -3,19 +3,25 @@
  * Garbage collection of expired entries, one worker per netns.
  *
  * Expiry itself is immediate: lookups and the proc listing ignore an entry
- * whose timeout has passed. The worker only unlinks and frees such entries,
- * walking the table in batches that stop after NFCT_GC_BATCH nodes or
- * NFCT_GC_BUDGET_NS, whichever comes first, so one run never holds the CPU
- * for long however big the table is. A walk that is not finished continues
- * at once; a finished one sleeps for an interval that shrinks while passes
- * find expired entries and grows while they find none.
+ * whose timeout has passed. The worker only unlinks and frees such entries.
+ * It walks the table's buckets itself, in batches that stop after
+ * NFCT_GC_BATCH nodes, NFCT_GC_BUCKETS buckets or NFCT_GC_BUDGET_NS,
+ * whichever comes first, so one run never holds the CPU for long however
+ * big or sparse the table is. (rhashtable's walker restarts from the first
+ * bucket after every resize and crosses any run of empty buckets in one
+ * call: measured at 1M entries, a single batch held the CPU for 134 ms and
+ * the table took 573 s to drain.) A walk that is not finished continues at
+ * once; a finished one sleeps for the average time its live entries had
+ * left, between NFCT_GC_INTERVAL_MIN and NFCT_GC_INTERVAL_MAX (the minimum
+ * when it met none alive: an empty table costs nothing to walk).
  */
 #include <linux/ktime.h>
 #include <linux/workqueue.h>
 
 #include "nf_ct.h"
 
-#define NFCT_GC_BATCH		256
+#define NFCT_GC_BATCH		1024
+#define NFCT_GC_BUCKETS		4096
 #define NFCT_GC_BUDGET_NS	(NSEC_PER_MSEC / 2)
 #define NFCT_GC_INTERVAL_MIN	(HZ / 10)
 #define NFCT_GC_INTERVAL_MAX	(60 * HZ)
@@ -26,40 +32,53 @@ bool nfct_gc_batch(struct nfct_net *cn, unsigned int *expired)
 {
 	struct nfct_gc *gc = &cn->gc;
 	u64 start = ktime_get_ns();
+	unsigned int buckets = 0, nodes = 0;
 	struct nfct_tuple_node *n;
-	unsigned int scanned = 0;
+	struct bucket_table *tbl;
+	struct rhash_head *pos;
+	struct nfct_conn *ct;
 	bool done = false;
 
-	if (!gc->walking) {
-		rhashtable_walk_enter(&cn->table, &gc->iter);
-		gc->walking = true;
+	rcu_read_lock();
+	tbl = rht_dereference_rcu(cn->table.tbl, &cn->table);
+	/*
+	 * Resized since the last batch: a bucket's entries are now spread by
+	 * other bits of their hash, so only a walk from the start is sure to
+	 * meet every entry. Sizes double or halve: this happens rarely.
+	 */
+	if (gc->size != tbl->size) {
+		gc->bucket = 0;
+		gc->size = tbl->size;
 	}
-	rhashtable_walk_start(&gc->iter);
-	while (scanned < NFCT_GC_BATCH) {
-		n = rhashtable_walk_next(&gc->iter);
-		if (IS_ERR(n)) {
-			if (PTR_ERR(n) == -EAGAIN)
-				continue;	/* resized: the walk goes on in the new table */
-			break;
-		}
-		if (!n) {
+	for (;;) {
+		if (gc->bucket >= tbl->size) {
+			gc->bucket = 0;
 			done = true;
 			break;
 		}
-		scanned++;
-		if (n->dir == NFCT_DIR_ORIGINAL && nfct_is_expired(nfct_conn_of(n))) {
-			nfct_table_delete(cn, nfct_conn_of(n));
-			(*expired)++;
+		rht_for_each_entry_rcu(n, pos, tbl, gc->bucket, node) {
+			nodes++;
+			ct = nfct_conn_of(n);
+			if (n->dir != NFCT_DIR_ORIGINAL)
+				continue;
+			if (nfct_is_expired(ct)) {
+				nfct_table_delete(cn, ct);
+				(*expired)++;
+			} else {
+				gc->pass_sum += clamp_t(u32, nfct_expires(ct),
+							NFCT_GC_INTERVAL_MIN,
+							NFCT_GC_INTERVAL_MAX);
+				gc->pass_live++;
+			}
 		}
-		if (ktime_get_ns() - start > NFCT_GC_BUDGET_NS)
+		gc->bucket++;
+		if (++buckets >= NFCT_GC_BUCKETS || nodes >= NFCT_GC_BATCH)
+			break;
+		if (buckets % 16 == 0 && ktime_get_ns() - start > NFCT_GC_BUDGET_NS)
 			break;
 	}
-	rhashtable_walk_stop(&gc->iter);
+	rcu_read_unlock();
 	gc->longest_ns = max_t(u64, gc->longest_ns, ktime_get_ns() - start);
-	if (done) {
-		rhashtable_walk_exit(&gc->iter);
-		gc->walking = false;
-	}
 	return done;
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_gc_batch);
@@ -71,11 +90,16 @@ static void nfct_gc_work(struct work_struct *work)
 	unsigned long delay = 0;
 
 	if (nfct_gc_batch(cn, &gc->pass_expired)) {
-		if (gc->pass_expired)
-			gc->interval = max_t(unsigned long, gc->interval / 2, NFCT_GC_INTERVAL_MIN);
-		else
-			gc->interval = min_t(unsigned long, gc->interval * 2, NFCT_GC_INTERVAL_MAX);
+		/*
+		 * As nf_conntrack: next pass when the average entry left
+		 * would expire, so short-lived entries are reaped soon and a
+		 * table of long-lived ones is walked about once a minute.
+		 */
+		gc->interval = gc->pass_live ?
+			div_u64(gc->pass_sum, gc->pass_live) : NFCT_GC_INTERVAL_MIN;
 		gc->pass_expired = 0;
+		gc->pass_sum = 0;
+		gc->pass_live = 0;
 		delay = gc->interval;
 	}
 	queue_delayed_work(system_power_efficient_wq, &gc->dwork, delay);
@@ -92,8 +116,4 @@ void nfct_gc_net_init(struct nfct_net *cn)
 void nfct_gc_net_exit(struct nfct_net *cn)
 {
 	cancel_delayed_work_sync(&cn->gc.dwork);
-	if (cn->gc.walking) {
-		rhashtable_walk_exit(&cn->gc.iter);
-		cn->gc.walking = false;
-	}
 }

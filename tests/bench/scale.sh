@@ -48,7 +48,7 @@ in_ns "$flood" 10.9.1.0 "$n"
 echo "entries=$(count)"
 
 echo "== listing"
-in_ns ping -q -i 0.05 127.0.0.1 > /tmp/scale-ping.txt &
+ip netns exec $ns ping -q -i 0.05 127.0.0.1 > /tmp/scale-ping.txt &
 ping_pid=$!
 sleep 1	# a few round trips first, for the baseline
 t0=$(now)
@@ -64,7 +64,14 @@ timeout_udp 1
 # Every entry refreshed with a 1 s timeout, then left to the GC.
 in_ns "$flood" 10.9.1.0 "$n"
 t0=$(now)
-while [ "$(count)" -gt 0 ]; do sleep 0.2; done
+last=$(date +%s)
+while left=$(count) && [ "$left" -gt 0 ]; do
+	if [ $(($(date +%s) - last)) -ge 10 ]; then
+		echo "  $left left after $(elapsed "$t0") s"
+		last=$(date +%s)
+	fi
+	sleep 0.2
+done
 echo "drained_after_refresh_seconds=$(elapsed "$t0")"
 if [ $tracker = nf_ct ]; then
 	echo "gc_longest_hold_ns=$(in_ns sysctl -n net.nf_ct.gc_longest_hold_ns)"

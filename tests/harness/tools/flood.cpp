@@ -2,14 +2,16 @@
 // each, every one to a different destination address and port, and prints
 // how long that took. Used by tests/bench/scale.sh to fill a table.
 //
-// Usage: nfct_flood BASE_ADDR COUNT
-//   flow i goes to BASE_ADDR + i / 50000, port 10000 + i % 50000.
+// Usage: nfct_flood BASE_ADDR COUNT [SOURCE_PORT]
+//   flow i goes to BASE_ADDR + i / 50000, port 10000 + i % 50000, from
+//   SOURCE_PORT (default 40000), so a second run refreshes the same flows.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -33,8 +35,8 @@ sockaddr_in flow_dst(in_addr_t base, unsigned i) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s BASE_ADDR COUNT\n", argv[0]);
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: %s BASE_ADDR COUNT [SOURCE_PORT]\n", argv[0]);
     return 2;
   }
   in_addr base{};
@@ -48,9 +50,23 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "nfct_flood: bad count %s\n", argv[2]);
     return 2;
   }
+  const unsigned long sport = argc == 4 ? std::strtoul(argv[3], &end, 10) : 40000;
+  if ((argc == 4 && *end) || sport == 0 || sport > 65535) {
+    std::fprintf(stderr, "nfct_flood: bad source port %s\n", argv[3]);
+    return 2;
+  }
   nfct::Fd sock(socket(AF_INET, SOCK_DGRAM, 0));
   if (!sock) {
     std::perror("nfct_flood: socket");
+    return 1;
+  }
+  const int one = 1;
+  sockaddr_in src{};
+  src.sin_family = AF_INET;
+  src.sin_port = htons(static_cast<uint16_t>(sport));
+  if (setsockopt(sock.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+      bind(sock.get(), reinterpret_cast<sockaddr*>(&src), sizeof(src))) {
+    std::perror("nfct_flood: bind");
     return 1;
   }
 
