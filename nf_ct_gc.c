@@ -32,7 +32,7 @@ bool nfct_gc_batch(struct nfct_net *cn, unsigned int *expired)
 {
 	struct nfct_gc *gc = &cn->gc;
 	u64 start = ktime_get_ns();
-	unsigned int buckets = 0, nodes = 0;
+	unsigned int buckets = 0, nodes = 0, seen;
 	struct nfct_tuple_node *n;
 	struct bucket_table *tbl;
 	struct rhash_head *pos;
@@ -56,6 +56,7 @@ bool nfct_gc_batch(struct nfct_net *cn, unsigned int *expired)
 			done = true;
 			break;
 		}
+		seen = nodes;
 		rht_for_each_entry_rcu(n, pos, tbl, gc->bucket, node) {
 			nodes++;
 			ct = nfct_conn_of(n);
@@ -74,7 +75,9 @@ bool nfct_gc_batch(struct nfct_net *cn, unsigned int *expired)
 		gc->bucket++;
 		if (++buckets >= NFCT_GC_BUCKETS || nodes >= NFCT_GC_BATCH)
 			break;
-		if (buckets % 16 == 0 && ktime_get_ns() - start > NFCT_GC_BUDGET_NS)
+		/* The clock after every bucket with entries, and every 16 empty ones. */
+		if ((nodes != seen || buckets % 16 == 0) &&
+		    ktime_get_ns() - start > NFCT_GC_BUDGET_NS)
 			break;
 	}
 	rcu_read_unlock();
