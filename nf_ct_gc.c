@@ -27,6 +27,14 @@
 #define NFCT_GC_INTERVAL_MAX	(60 * HZ)
 #define NFCT_GC_INTERVAL_INIT	HZ
 
+/* From the first bucket again, as if the pass had just begun. */
+static void nfct_gc_restart(struct nfct_gc *gc)
+{
+	gc->bucket = 0;
+	gc->pass_live = 0;
+	gc->pass_sum = 0;
+}
+
 /* One batch. Returns true when the walk reached the end of the table. */
 bool nfct_gc_batch(struct nfct_net *cn, unsigned int *expired)
 {
@@ -47,13 +55,18 @@ bool nfct_gc_batch(struct nfct_net *cn, unsigned int *expired)
 	 * meet every entry. Sizes double or halve: this happens rarely.
 	 */
 	if (gc->size != tbl->size) {
-		gc->bucket = 0;
+		nfct_gc_restart(gc);
 		gc->size = tbl->size;
 	}
 	for (;;) {
 		if (gc->bucket >= tbl->size) {
-			gc->bucket = 0;
-			done = true;
+			/* Entries are moving to a new table: walk that one once it is in. */
+			gc->resizing = rcu_access_pointer(tbl->future_tbl);
+			if (gc->resizing)
+				nfct_gc_restart(gc);
+			else
+				gc->bucket = 0;
+			done = !gc->resizing;
 			break;
 		}
 		seen = nodes;
@@ -104,6 +117,8 @@ static void nfct_gc_work(struct work_struct *work)
 		gc->pass_sum = 0;
 		gc->pass_live = 0;
 		delay = gc->interval;
+	} else if (gc->resizing) {
+		delay = 1;	/* let the rehash finish first */
 	}
 	queue_delayed_work(system_power_efficient_wq, &gc->dwork, delay);
 }
