@@ -103,20 +103,18 @@ static void nfct_gc_work(struct work_struct *work)
 {
 	struct nfct_gc *gc = container_of(to_delayed_work(work), struct nfct_gc, dwork);
 	struct nfct_net *cn = container_of(gc, struct nfct_net, gc);
+	unsigned int expired = 0;
 	unsigned long delay = 0;
 
-	if (nfct_gc_batch(cn, &gc->pass_expired)) {
+	if (nfct_gc_batch(cn, &expired)) {
 		/*
 		 * As nf_conntrack: next pass when the average entry left
 		 * would expire, so short-lived entries are reaped soon and a
 		 * table of long-lived ones is walked about once a minute.
 		 */
-		gc->interval = gc->pass_live ?
+		delay = gc->pass_live ?
 			div_u64(gc->pass_sum, gc->pass_live) : NFCT_GC_INTERVAL_MIN;
-		gc->pass_expired = 0;
-		gc->pass_sum = 0;
-		gc->pass_live = 0;
-		delay = gc->interval;
+		nfct_gc_restart(gc);
 	} else if (gc->resizing) {
 		delay = 1;	/* let the rehash finish first */
 	}
@@ -125,9 +123,9 @@ static void nfct_gc_work(struct work_struct *work)
 
 void nfct_gc_net_init(struct nfct_net *cn)
 {
-	cn->gc.interval = NFCT_GC_INTERVAL_INIT;
 	INIT_DELAYED_WORK(&cn->gc.dwork, nfct_gc_work);
-	queue_delayed_work(system_power_efficient_wq, &cn->gc.dwork, cn->gc.interval);
+	queue_delayed_work(system_power_efficient_wq, &cn->gc.dwork,
+			   NFCT_GC_INTERVAL_INIT);
 }
 
 /* Before the table goes: the worker never runs again after this. */

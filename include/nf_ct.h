@@ -154,8 +154,6 @@ struct nfct_gc {
 	unsigned int bucket;		/* where the walk goes on */
 	unsigned int size;		/* of the table the walk is in */
 	bool resizing;			/* the walk waits for a rehash */
-	unsigned long interval;		/* jiffies between passes */
-	unsigned int pass_expired;	/* entries freed in this pass */
 	unsigned int pass_live;		/* entries left alive in this pass */
 	u64 pass_sum;			/* and the jiffies they had left */
 	unsigned int longest_ns;	/* longest batch so far (sysctl) */
