@@ -72,9 +72,9 @@ static bool nfct_make_room(struct nfct_net *cn, const struct nfct_tuple *t,
  * confirmation, so a packet dropped on the way leaves nothing behind.
  */
 static unsigned int nfct_new(struct nfct_net *cn, const struct sk_buff *skb,
-			     const struct nfct_tuple *t, unsigned int off)
+			     const struct nfct_tuple *t, unsigned int off,
+			     const struct nfct_l4proto *l4)
 {
-	const struct nfct_l4proto *l4 = nfct_l4proto_find(t->protonum);
 	int max = READ_ONCE(cn->max);
 	struct nfct_tuple rt;
 	struct nfct_conn *ct;
@@ -140,7 +140,7 @@ static unsigned int nfct_hook_in(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	n = nfct_table_lookup(cn, &t);
 	if (!n)
-		return nfct_new(cn, skb, &t, off);
+		return nfct_new(cn, skb, &t, off, l4);
 	ct = nfct_conn_of(n);
 	if (!l4->packet(ct, skb, off, n->dir, cn)) {
 		/* Passes untouched; the verdict goes with it, the table says otherwise. */
