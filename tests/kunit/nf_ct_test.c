@@ -817,13 +817,20 @@ static struct kunit_suite timeout_suite = {
 	.test_cases = timeout_cases,
 };
 
+/* The packet that make_conn(test, IPPROTO_UDP)'s original direction carries. */
+static struct sk_buff *build_udp_query(struct kunit *test)
+{
+	struct udphdr uh = { .source = htons(41297), .dest = htons(53), .len = htons(8) };
+
+	return build_ipv4(test, IPPROTO_UDP, &uh, sizeof(uh));
+}
+
 /* A packet's record: found by the same skb only, taken once. */
 static void pkt_record_follows_the_skb(struct kunit *test)
 {
 	struct nfct_net *cn = table_new(test);
-	struct udphdr uh = { .source = htons(41297), .dest = htons(53), .len = htons(8) };
-	struct sk_buff *skb = build_ipv4(test, IPPROTO_UDP, &uh, sizeof(uh));
-	struct sk_buff *other = build_ipv4(test, IPPROTO_UDP, &uh, sizeof(uh));
+	struct sk_buff *skb = build_udp_query(test);
+	struct sk_buff *other = build_udp_query(test);
 	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP), *got = NULL;
 	u8 info = 0;
 
@@ -853,8 +860,7 @@ static void pkt_record_follows_the_skb(struct kunit *test)
 static void pkt_record_recycled_address(struct kunit *test)
 {
 	struct nfct_net *cn = table_new(test);
-	struct udphdr uh = { .source = htons(41297), .dest = htons(53), .len = htons(8) };
-	struct sk_buff *skb = build_ipv4(test, IPPROTO_UDP, &uh, sizeof(uh));
+	struct sk_buff *skb = build_udp_query(test);
 	struct nfct_conn *got = NULL;
 	u8 info = 0;
 
@@ -876,8 +882,7 @@ static void pkt_record_recycled_address(struct kunit *test)
 static void pkt_record_ends_when_dropped(struct kunit *test)
 {
 	struct nfct_net *cn = table_new(test);
-	struct udphdr uh = { .source = htons(41297), .dest = htons(53), .len = htons(8) };
-	struct sk_buff *skb = build_ipv4(test, IPPROTO_UDP, &uh, sizeof(uh));
+	struct sk_buff *skb = build_udp_query(test);
 
 	KUNIT_ASSERT_EQ(test, nfct_pkt_attach(cn, skb, make_conn(test, IPPROTO_UDP),
 					      IP_CT_NEW), 0);
@@ -890,10 +895,9 @@ static void pkt_record_ends_when_dropped(struct kunit *test)
 static void packet_info_like_ctinfo(struct kunit *test)
 {
 	struct nfct_net *cn = table_new(test);
-	struct udphdr uh = { .source = htons(41297), .dest = htons(53), .len = htons(8) };
 	struct udphdr back = { .source = htons(53), .dest = htons(41297), .len = htons(8) };
 	struct udphdr none = { .source = htons(1), .dest = htons(2), .len = htons(8) };
-	struct sk_buff *skb = build_ipv4(test, IPPROTO_UDP, &uh, sizeof(uh));
+	struct sk_buff *skb = build_udp_query(test);
 	struct sk_buff *reply = build_ipv4(test, IPPROTO_UDP, &back, sizeof(back));
 	struct sk_buff *stray = build_ipv4(test, IPPROTO_UDP, &none, sizeof(none));
 	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP), *got;
