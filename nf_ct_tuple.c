@@ -2,7 +2,7 @@
 /*
  * Packet -> tuple. Only what a header says is trusted: every length is
  * checked against the packet before use, and anything that cannot be parsed
- * gives an error, never a half-filled tuple.
+ * gives an error, never a tuple to track.
  */
 #include <linux/icmp.h>
 #include <linux/ip.h>
@@ -29,7 +29,9 @@ EXPORT_SYMBOL_IF_KUNIT(nfct_l4proto_find);
 /**
  * nfct_tuple_from_skb - the original-direction tuple of an IPv4 packet
  * @skb: packet with skb->data at the IPv4 header
- * @t: filled on success
+ * @t: filled on success; when only the L4 header is malformed, its
+ *	protonum is set all the same, so the caller can count the error
+ *	by protocol as nf_conntrack does
  * @l4off: offset of the L4 header from skb->data
  *
  * Return: 0, -EINVAL for a malformed header, -EAGAIN for a fragment (not
