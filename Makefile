@@ -53,6 +53,16 @@ define build_faults
 	@cp $(BUILD)/$(1)/faults/nfct_fault.ko $(BUILD)/$(1)/nfct_fault.ko
 endef
 
+# The benchmark driver (tests/bench), beside nf_ct for each kernel.
+define build_bench
+	@mkdir -p $(BUILD)/$(1)/bench
+	@ln -sfn $(CURDIR)/tests/bench/Kbuild $(BUILD)/$(1)/bench/Kbuild
+	@ln -sfn $(CURDIR)/tests/bench/nfct_bench.c $(BUILD)/$(1)/bench/nfct_bench.c
+	@$(MAKE) -s -C "$(2)" M=$(BUILD)/$(1)/bench W=1 modules 2>&1 | tee $(BUILD)/$(1)/bench/build.log >&2
+	@! grep -q 'warning:' $(BUILD)/$(1)/bench/build.log || { echo "nf_ct: compiler warnings (see above)" >&2; exit 1; }
+	@cp $(BUILD)/$(1)/bench/nfct_bench.ko $(BUILD)/$(1)/nfct_bench.ko
+endef
+
 modules-debug: kernel
 	$(call build_modules,debug,$(shell $(VM)/build-kernel))
 	@ln -sfn $(CURDIR)/tests/kunit/Kbuild $(BUILD)/debug/kunit/Kbuild
@@ -63,10 +73,12 @@ modules-debug: kernel
 	@! grep -q 'warning:' $(BUILD)/debug/kunit/build.log || { echo "nf_ct: compiler warnings (see above)" >&2; exit 1; }
 	@cp $(BUILD)/debug/kunit/nf_ct_test.ko $(BUILD)/debug/nf_ct_test.ko
 	$(call build_faults,debug,$(shell $(VM)/build-kernel))
+	$(call build_bench,debug,$(shell $(VM)/build-kernel))
 
 modules-stock:
 	$(call build_modules,stock,$(shell . $(VM)/common.sh; nf_ct_stock_kdir))
 	$(call build_faults,stock,$(shell . $(VM)/common.sh; nf_ct_stock_kdir))
+	$(call build_bench,stock,$(shell . $(VM)/common.sh; nf_ct_stock_kdir))
 
 harness:
 	@cmake -S tests/harness -B $(BUILD)/harness -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

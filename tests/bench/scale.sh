@@ -1,17 +1,23 @@
 #!/bin/bash
 # A tracker at scale, in the VM: fills one netns's table with N UDP entries
-# (default 1M) and reports the insert rate, the time to list them through
-# the proc file with the ping round trips meanwhile, and the time to expire
-# them all (for nf_ct also the GC's longest single hold).
+# (default 1M) through the benchmark driver (nfct_bench.ko: prebuilt packets
+# through the netns's hooks) and reports the insert rate, the time to list
+# them through the proc file with the ping round trips meanwhile, and the
+# time to expire them all (for nf_ct also the GC's longest single hold).
 # Usage (through the runner): tests/bench/scale.sh [nf_ct|nf_conntrack] [N]
 set -eu
 tracker=${1:-nf_ct}
 n=${2:-1000000}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-flood=$repo/build/harness/nfct_flood
 
 ns=nfct-scale
 in_ns() { ip netns exec $ns "$@"; }
+# bench OP ARGS...: one driver command in the netns; prints its result.
+bench() {
+	in_ns sh -c 'mount -t debugfs none /sys/kernel/debug 2>/dev/null
+		echo "$*" > /sys/kernel/debug/nfct_bench && cat /sys/kernel/debug/nfct_bench' sh "$@"
+}
+grep -q '^nfct_bench ' /proc/modules || insmod "${NF_CT_MODDIR:-.}/nfct_bench.ko"
 case $tracker in
 nf_ct)
 	grep -q '^nf_ct ' /proc/modules || insmod "${NF_CT_MODDIR:-.}/nf_ct.ko"
@@ -44,8 +50,10 @@ now() { date +%s.%N; }
 elapsed() { awk "BEGIN { printf \"%.2f\", $(now) - $1 }"; }
 
 echo "== $tracker: inserting $n entries (kernel $(uname -r))"
-in_ns "$flood" 10.9.1.0 "$n"
-echo "entries=$(count)"
+result=$(bench fill d0 "$n")
+echo "$result"
+ns_total=$(sed -n 's/.* ns=\([0-9]*\).*/\1/p' <<< "$result")
+echo "entries=$(count) inserts_per_second=$((n * 1000000000 / ns_total))"
 
 echo "== listing"
 ip netns exec $ns ping -q -i 0.05 127.0.0.1 > /tmp/scale-ping.txt &
@@ -62,8 +70,10 @@ echo "== expiring"
 timeout_udp 1
 [ $tracker = nf_ct ] && in_ns sysctl -q -w net.nf_ct.gc_longest_hold_ns=0
 # Every entry refreshed with a 1 s timeout, then left to the GC.
-in_ns "$flood" 10.9.1.0 "$n"
+bench fill d0 "$n"
 t0=$(now)
+bench gaps 5000 > /tmp/scale-gaps.txt &
+gaps_pid=$!
 last=$(date +%s)
 while left=$(count) && [ "$left" -gt 0 ]; do
 	if [ $(($(date +%s) - last)) -ge 10 ]; then
@@ -73,6 +83,10 @@ while left=$(count) && [ "$left" -gt 0 ]; do
 	sleep 0.2
 done
 echo "drained_after_refresh_seconds=$(elapsed "$t0")"
+wait $gaps_pid
+echo "clock gaps while the GC ran: $(cat /tmp/scale-gaps.txt)"
+# The same clock, with no tracker work: how long a CPU can be taken away.
+echo "clock gaps, idle: $(bench gaps 5000)"
 if [ $tracker = nf_ct ]; then
 	echo "gc_longest_hold_ns=$(in_ns sysctl -n net.nf_ct.gc_longest_hold_ns)"
 fi
