@@ -39,7 +39,7 @@ static void nfct_gc_restart(struct nfct_gc *gc)
 bool nfct_gc_batch(struct nfct_net *cn, unsigned int *expired)
 {
 	struct nfct_gc *gc = &cn->gc;
-	u64 start = ktime_get_ns();
+	u64 start = ktime_get_ns(), took;
 	unsigned int buckets = 0, nodes = 0, seen;
 	struct nfct_tuple_node *n;
 	struct bucket_table *tbl;
@@ -94,7 +94,11 @@ bool nfct_gc_batch(struct nfct_net *cn, unsigned int *expired)
 			break;
 	}
 	rcu_read_unlock();
-	gc->longest_ns = max_t(u64, gc->longest_ns, ktime_get_ns() - start);
+	took = ktime_get_ns() - start;
+	gc->longest_ns = max_t(u64, gc->longest_ns, took);
+	gc->batches++;
+	if (took > NSEC_PER_MSEC)
+		gc->slow_batches++;
 	return done;
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_gc_batch);

@@ -2,7 +2,7 @@
 /*
  * Per-netns knobs under net.nf_ct: the timeouts (nf_conntrack's defaults,
  * shown in seconds), counters and timestamps on or off, the entry count and
- * limit, the packets in flight with a record, and the GC's longest hold.
+ * limit, the packets in flight with a record, and the GC's batch figures.
  * Names follow nf_conntrack's net.netfilter.nf_conntrack_* without the
  * prefix, so a user who knows one knows the other.
  */
@@ -57,6 +57,8 @@ enum nfct_sysctl_index {
 	NFCT_SYSCTL_MAX_ENTRIES,
 	NFCT_SYSCTL_PENDING,
 	NFCT_SYSCTL_GC_LONGEST,
+	NFCT_SYSCTL_GC_BATCHES,
+	NFCT_SYSCTL_GC_SLOW,
 	NFCT_SYSCTL_ACCT,
 	NFCT_SYSCTL_TIMESTAMP,
 	NFCT_SYSCTL_TCP_SYN_SENT,
@@ -103,6 +105,19 @@ static const struct ctl_table nfct_sysctl_template[NFCT_SYSCTL_MAX + 1] = {
 		.mode		= 0644,
 		.proc_handler	= proc_douintvec,
 	},
+	/* GC batches so far, and those that took over 1 ms; 0 resets. */
+	[NFCT_SYSCTL_GC_BATCHES] = {
+		.procname	= "gc_batches",
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec,
+	},
+	[NFCT_SYSCTL_GC_SLOW] = {
+		.procname	= "gc_batches_over_1ms",
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec,
+	},
 	[NFCT_SYSCTL_ACCT]		= NFCT_SWITCH("acct"),
 	[NFCT_SYSCTL_TIMESTAMP]		= NFCT_SWITCH("timestamp"),
 	[NFCT_SYSCTL_TCP_SYN_SENT]	= NFCT_TIMEOUT("tcp_timeout_syn_sent"),
@@ -129,6 +144,8 @@ static void nfct_sysctl_bind(struct ctl_table *t, struct nfct_net *cn)
 	t[NFCT_SYSCTL_MAX_ENTRIES].data = &cn->max;
 	t[NFCT_SYSCTL_PENDING].data = &cn->pending.counter;
 	t[NFCT_SYSCTL_GC_LONGEST].data = &cn->gc.longest_ns;
+	t[NFCT_SYSCTL_GC_BATCHES].data = &cn->gc.batches;
+	t[NFCT_SYSCTL_GC_SLOW].data = &cn->gc.slow_batches;
 	t[NFCT_SYSCTL_ACCT].data = &cn->acct;
 	t[NFCT_SYSCTL_TIMESTAMP].data = &cn->timestamp;
 	t[NFCT_SYSCTL_TCP_SYN_SENT].data = &to->tcp[NFCT_TCP_SYN_SENT];

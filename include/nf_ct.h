@@ -157,6 +157,8 @@ struct nfct_gc {
 	unsigned int pass_live;		/* entries left alive in this pass */
 	u64 pass_sum;			/* and the jiffies they had left */
 	unsigned int longest_ns;	/* longest batch so far (sysctl) */
+	unsigned int batches;		/* batches run so far (sysctl) */
+	unsigned int slow_batches;	/* of which over 1 ms (sysctl) */
 };
 
 /*

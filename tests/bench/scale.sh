@@ -68,7 +68,7 @@ echo "ping during listing: $(tail -1 /tmp/scale-ping.txt)"
 
 echo "== expiring"
 timeout_udp 1
-[ $tracker = nf_ct ] && in_ns sysctl -q -w net.nf_ct.gc_longest_hold_ns=0
+[ $tracker = nf_ct ] && in_ns sysctl -q -w net.nf_ct.gc_longest_hold_ns=0 net.nf_ct.gc_batches=0 net.nf_ct.gc_batches_over_1ms=0
 # Every entry refreshed with a 1 s timeout, then left to the GC.
 bench fill d0 "$n"
 t0=$(now)
@@ -88,5 +88,7 @@ echo "clock gaps while the GC ran: $(cat /tmp/scale-gaps.txt)"
 # The same clock, with no tracker work: how long a CPU can be taken away.
 echo "clock gaps, idle: $(bench gaps 5000)"
 if [ $tracker = nf_ct ]; then
-	echo "gc_longest_hold_ns=$(in_ns sysctl -n net.nf_ct.gc_longest_hold_ns)"
+	echo "gc_longest_hold_ns=$(in_ns sysctl -n net.nf_ct.gc_longest_hold_ns)" \
+		"gc_batches=$(in_ns sysctl -n net.nf_ct.gc_batches)" \
+		"gc_batches_over_1ms=$(in_ns sysctl -n net.nf_ct.gc_batches_over_1ms)"
 fi

@@ -15,7 +15,7 @@ send_udp() {	# NS SRC_PORT: one datagram to 10.3.0.2:9 (closed)
 	echo x | ip netns exec "$1" socat -u - UDP4:10.3.0.2:9,sourceport="$2"
 }
 
-tap_begin 7
+tap_begin 8
 
 tap_check "defaults are nf_conntrack's (udp 30, tcp established 432000, acct and timestamp on)" \
 	test "$(knob "$a" udp_timeout) $(knob "$a" tcp_timeout_established) $(knob "$a" acct) $(knob "$a" timestamp)" = "30 432000 1 1"
@@ -38,6 +38,19 @@ if wait_for 20 count_zero; then
 else
 	tap_not_ok "the GC frees the expired entry (count $(knob "$a" count))"
 fi
+
+# The GC's own figures: it ran batches (every 0.1 s or more often in the
+# seconds this test has run), never more of them over 1 ms than in all, and
+# writing 0 starts the count afresh.
+gc_figures() {
+	local batches slow longest
+	batches=$(knob "$a" gc_batches) slow=$(knob "$a" gc_batches_over_1ms) longest=$(knob "$a" gc_longest_hold_ns)
+	[ "$batches" -ge 5 ] && [ "$slow" -le "$batches" ] && [ "$longest" -gt 0 ] || return 1
+	ip netns exec "$a" sysctl -qw net.nf_ct.gc_batches=0 net.nf_ct.gc_batches_over_1ms=0 net.nf_ct.gc_longest_hold_ns=0
+	# Batches go on running meanwhile, but far fewer than before.
+	[ "$(knob "$a" gc_batches)" -lt "$batches" ] && [ "$(knob "$a" gc_batches_over_1ms)" -le "$slow" ]
+}
+tap_check "the GC counts its batches and the slow ones; 0 resets them" gc_figures
 
 ip netns exec "$a" sysctl -qw net.nf_ct.acct=0 net.nf_ct.timestamp=0
 ip netns exec "$a" sysctl -qw net.nf_ct.udp_timeout=30
