@@ -4,6 +4,7 @@
 #   make demo       boot the VM, load nf_ct, run real traffic, show the table
 #   make check      every test; ends with "N passed, N failed"
 #   make deps       install the Debian packages listed in debian-packages.txt
+#   make bench      nf_ct against nf_conntrack in one stock-kernel boot (tests/bench)
 #
 # Everything kernel-side runs in QEMU through tests/vm/run; nothing is loaded
 # into the build machine's kernel.
@@ -17,7 +18,7 @@ SOURCES := Kbuild $(wildcard $(CURDIR)/nf_ct_*.c) $(CURDIR)/include
 KUNIT_SOURCES := $(wildcard $(CURDIR)/tests/kunit/*.c) $(CURDIR)/tests/kunit/Kbuild
 VM := tests/vm
 
-.PHONY: all modules clean deps kernel modules-debug modules-stock harness check demo lint
+.PHONY: all modules clean deps kernel modules-debug modules-stock harness check demo lint bench
 
 all: modules
 
@@ -89,6 +90,9 @@ lint: modules-debug
 
 check: deps
 	@tests/check
+
+bench: deps modules-stock
+	@tests/bench/run
 
 demo: deps
 	@$(MAKE) -s modules-debug

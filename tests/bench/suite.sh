@@ -1,0 +1,153 @@
+#!/bin/bash
+# In the VM (stock kernel), one boot: the same work under three
+# configurations, no tracking, the kernel's nf_conntrack and nf_ct, both
+# trackers with packet/byte counters and timestamps on. Prints one JSON
+# object per measurement on stdout ({"config", "metric", "size", "rep",
+# "value", "unit"}); progress goes to stderr.
+# Usage (through the runner): tests/bench/suite.sh [REPS] [SIZES...]
+set -u
+reps=${1:-3}
+shift || true
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000 100000 1000000)
+moddir=${NF_CT_MODDIR:-.}
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+walk_packets=1000000
+list_limit=180		# seconds; nf_conntrack's listing of 1M can take far longer
+drain_limit=300
+
+ns=nfct-bench
+in_ns() { ip netns exec $ns "$@"; }
+log() { echo "bench: $*" >&2; }
+emit() {	# CONFIG METRIC SIZE REP VALUE UNIT
+	printf '{"config":"%s","metric":"%s","size":%s,"rep":%s,"value":%s,"unit":"%s"}\n' "$@"
+}
+driver() {	# OP ARGS...: one nfct_bench command in the netns; prints its result
+	in_ns sh -c 'mount -t debugfs none /sys/kernel/debug 2>/dev/null
+		echo "$*" > /sys/kernel/debug/nfct_bench && cat /sys/kernel/debug/nfct_bench' sh "$@"
+}
+field() { sed -n "s/.*\\b$1=\\([0-9]*\\).*/\\1/p" <<< "$2"; }
+now_ns() { date +%s%N; }
+
+netns_up() {
+	ip netns add $ns
+	ip -n $ns link set lo up
+	ip -n $ns link add d0 type dummy
+	ip -n $ns addr add 10.9.0.1/16 dev d0
+	ip -n $ns link set d0 up
+	case $config in
+	nf_ct) in_ns sysctl -q -w net.nf_ct.max=0 ;;
+	esac
+}
+netns_down() {
+	local prev now i
+	ip netns del $ns
+	# Its entries are freed a little later, by the netns cleanup: wait until
+	# memory in use stops falling, so the next figure starts clean.
+	now=$(mem_used_kb)
+	for ((i = 0; i < 60; i++)); do
+		sleep 0.5
+		prev=$now
+		now=$(mem_used_kb)
+		[ $((prev - now)) -lt 512 ] && break
+	done
+}
+count() {
+	case $config in
+	nf_ct) in_ns sysctl -n net.nf_ct.count ;;
+	nf_conntrack) in_ns sysctl -n net.netfilter.nf_conntrack_count ;;
+	*) echo 0 ;;
+	esac
+}
+set_udp_timeout() {
+	case $config in
+	nf_ct) in_ns sysctl -q -w net.nf_ct.udp_timeout="$1" net.nf_ct.udp_timeout_stream="$1" ;;
+	nf_conntrack) in_ns sysctl -q -w net.netfilter.nf_conntrack_udp_timeout="$1" ;;
+	esac
+}
+# Memory in use, with the page cache out of the way: MemTotal - MemFree.
+mem_used_kb() {
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	awk '/^MemTotal:/{t=$2} /^MemFree:/{f=$2} END{print t - f}' /proc/meminfo
+}
+# CPU time spent by the whole guest, in clock ticks: user+nice+system+irq+softirq.
+cpu_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+
+grep -q '^nfct_bench ' /proc/modules || insmod "$moddir/nfct_bench.ko" || exit 1
+if grep -qE '^(nf_ct|nf_conntrack) ' /proc/modules; then
+	echo "bench: unload nf_ct and nf_conntrack first" >&2
+	exit 1
+fi
+
+for config in none nf_conntrack nf_ct; do
+	case $config in
+	nf_conntrack)
+		modprobe nf_conntrack enable_hooks=1 acct=1 tstamp=1 || exit 1
+		# Room for the largest size; the bucket count stays the default.
+		sysctl -q -w net.netfilter.nf_conntrack_max=$((2 * 1000000))
+		log "nf_conntrack buckets: $(cat /sys/module/nf_conntrack/parameters/hashsize)"
+		;;
+	nf_ct)
+		insmod "$moddir/nf_ct.ko" || exit 1
+		;;
+	esac
+	for size in "${sizes[@]}"; do
+		for ((rep = 1; rep <= reps; rep++)); do
+			log "$config size=$size rep=$rep"
+			netns_up
+			set_udp_timeout 3600
+			base=$(mem_used_kb)
+			r=$(driver fill d0 "$size")
+			emit $config new_conn_per_s "$size" $rep "$((size * 1000000000 / $(field ns "$r")))" "1/s"
+			if [ $config != none ]; then
+				n=$(count)
+				[ "$n" -ge "$size" ] || log "only $n of $size entries made"
+				emit $config bytes_per_conn "$size" $rep "$((($(mem_used_kb) - base) * 1024 / size))" "B"
+			fi
+			r=$(driver walk d0 "$size" $walk_packets)
+			emit $config ns_per_packet "$size" $rep "$(field ns_per_packet "$r")" "ns"
+
+			if [ "$size" -ge 1000000 ] && [ $rep = 1 ] && [ $config != none ]; then
+				file=/proc/net/nf_ct
+				[ $config = nf_conntrack ] && file=/proc/net/nf_conntrack
+				t0=$(now_ns)
+				if in_ns timeout $list_limit cat $file > /dev/null; then
+					emit $config list_seconds "$size" 1 "$((($(now_ns) - t0) / 1000000))e-3" "s"
+				else
+					emit $config list_seconds "$size" 1 "\">$list_limit\"" "s"
+				fi
+				# Every entry refreshed with a 1 s timeout, then left to the GC.
+				set_udp_timeout 1
+				[ $config = nf_ct ] && in_ns sysctl -q -w net.nf_ct.gc_longest_hold_ns=0 net.nf_ct.gc_batches=0 net.nf_ct.gc_batches_over_1ms=0
+				driver fill d0 "$size" > /dev/null
+				c0=$(cpu_ticks)
+				t0=$(now_ns)
+				driver gaps 5000 > /tmp/bench-gaps.txt &
+				while [ "$(count)" -gt 0 ] && [ $((($(now_ns) - t0) / 1000000000)) -lt $drain_limit ]; do
+					sleep 0.2
+				done
+				wait
+				left=$(count)
+				emit $config gc_drain_seconds "$size" 1 "$((($(now_ns) - t0) / 1000000))e-3" "s"
+				emit $config gc_cpu_seconds "$size" 1 "$((($(cpu_ticks) - c0) * 1000 / $(getconf CLK_TCK)))e-3" "s"
+				[ "$left" = 0 ] || log "$left entries left after ${drain_limit}s"
+				if [ $config = nf_ct ]; then
+					emit $config gc_longest_hold_us "$size" 1 "$(($(in_ns sysctl -n net.nf_ct.gc_longest_hold_ns) / 1000))" "us"
+					emit $config gc_batches_over_1ms_pct "$size" 1 \
+						"$(awk -v s="$(in_ns sysctl -n net.nf_ct.gc_batches_over_1ms)" -v b="$(in_ns sysctl -n net.nf_ct.gc_batches)" 'BEGIN { printf "%.2f", b ? 100 * s / b : 0 }')" "%"
+				fi
+				gaps=$(cat /tmp/bench-gaps.txt)
+				emit $config clock_gap_longest_us "$size" 1 "$(($(field longest_gap_ns "$gaps") / 1000))" "us"
+				emit $config clock_slices_over_1ms_pct "$size" 1 \
+					"$(awk -v s="$(field slices_with_gap_over_1ms "$gaps")" -v n="$(field slices "$gaps")" 'BEGIN { printf "%.2f", n ? 100 * s / n : 0 }')" "%"
+			fi
+			netns_down
+		done
+	done
+	case $config in
+	nf_conntrack) modprobe -r nf_conntrack ;;
+	nf_ct) rmmod nf_ct ;;
+	esac
+done
+rmmod nfct_bench
