@@ -31,6 +31,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <sstream>
@@ -264,8 +265,11 @@ class ScopedSysctl {
   bool ok_ = false;
 };
 
+// What one tracker shows in a: the entries of the watched connections,
+// how many barrier pings it counted, and its stat columns.
 struct View {
   std::vector<ProcEntry> entries;
+  uint64_t barrier_packets = 0;
   unsigned long invalid = 0, icmp_error = 0;
 };
 
@@ -288,6 +292,8 @@ class DifferentialTcp : public TwoHosts {
  protected:
   static void SetUpTestSuite() {
     TwoHosts::SetUpTestSuite();
+    // a's stack never answers the crafted reply-direction segments.
+    topology().a.checked(std::string("iptables-legacy -A INPUT -s ") + kSilent + " -p tcp -j DROP");
     // Segments sent from b and the barrier behind them must share a backlog queue.
     sched_getaffinity(0, sizeof(saved_affinity_), &saved_affinity_);
     cpu_set_t one;
@@ -301,11 +307,8 @@ class DifferentialTcp : public TwoHosts {
   }
 
   void SetUp() override {
-    ASSERT_EQ(shell("grep -q '^nf_conntrack ' /proc/modules"), 0) << "the kernel's tracker is not loaded";
-    ASSERT_EQ(a.run(std::string("iptables-legacy -C INPUT -s ") + kSilent + " -p tcp -j DROP 2>/dev/null || " +
-                    "iptables-legacy -A INPUT -s " + kSilent + " -p tcp -j DROP"),
-              0);
-    barrier_id_ = next_port_;
+    ASSERT_TRUE(std::ifstream(kKernelTable)) << "the kernel's tracker is not loaded";
+    barrier_id_ = next_barrier_id_++;
     kernel_ = view(kKernelTable, kKernelStat);
     ours_ = view(kOurTable, kOurStat);
   }
@@ -317,7 +320,11 @@ class DifferentialTcp : public TwoHosts {
     uint16_t port = next_port_++;
     conns_.emplace_back(port, 0x10000000u + port * 0x10001u, 0xa0000000u + port * 0x20003u);
     Conn& c = conns_.back();
-    EXPECT_FALSE(find_in(kKernelTable, c).size()) << "port " << port << " is not fresh";
+    for (const char* file : {kKernelTable, kOurTable}) {
+      auto v = view(file, nullptr).entries;
+      EXPECT_TRUE(std::none_of(v.begin(), v.end(), [&](const ProcEntry& e) { return same_conn(e, c); }))
+          << "port " << port << " is not fresh in " << file;
+    }
     return c;
   }
 
@@ -326,7 +333,11 @@ class DifferentialTcp : public TwoHosts {
 
   void send_and_compare(const NetNs& from, const Packet& p, const std::string& what) {
     send_from(from, p);
-    if (&from == &b) barrier();
+    if (&from == &b) {
+      // Queued behind it on the same CPU's backlog.
+      ++barrier_seq_;
+      send_from(b, Packet::icmp(kAddrB, kAddrA, 8, 0, barrier_id_, barrier_seq_));
+    }
     compare(what);
   }
 
@@ -361,7 +372,7 @@ class DifferentialTcp : public TwoHosts {
   // the comparison vacuously.
   ::testing::AssertionResult kernel_says(const Conn& c, const std::string& state, std::optional<bool> assured = {},
                                          std::optional<long> timeout = {}) const {
-    auto v = find_in(kKernelTable, c);
+    auto v = kernel_entries(c);
     if (v.size() != 1) return ::testing::AssertionFailure() << "kernel: " << v.size() << " entries: " << lines(v);
     const ProcEntry& e = v.front();
     if (e.state != state) return ::testing::AssertionFailure() << "kernel state is not " << state << ": " << e.line;
@@ -372,12 +383,12 @@ class DifferentialTcp : public TwoHosts {
     return ::testing::AssertionSuccess();
   }
   ::testing::AssertionResult kernel_has_none(const Conn& c) const {
-    auto v = find_in(kKernelTable, c);
+    auto v = kernel_entries(c);
     if (!v.empty()) return ::testing::AssertionFailure() << "kernel has " << lines(v);
     return ::testing::AssertionSuccess();
   }
   std::optional<ProcEntry> kernel_entry(const Conn& c) const {
-    auto v = find_in(kKernelTable, c);
+    auto v = kernel_entries(c);
     if (v.empty()) return std::nullopt;
     return v.front();
   }
@@ -386,32 +397,40 @@ class DifferentialTcp : public TwoHosts {
   unsigned long kernel_icmp_error_rise() const { return kernel_icmp_error_rise_; }
 
  private:
-  std::vector<ProcEntry> find_in(const char* file, const Conn& c) const {
+  // The kernel's entries for @c as of the last comparison.
+  std::vector<ProcEntry> kernel_entries(const Conn& c) const {
     std::vector<ProcEntry> out;
-    for (auto& e : table(a, file))
+    for (auto& e : kernel_.entries)
       if (same_conn(e, c)) out.push_back(e);
     return out;
   }
 
+  // Reads a table, parsing only the lines of watched connections and of
+  // the barrier ping (the tables keep every earlier case's entries).
   View view(const char* file, const char* stat) const {
+    std::vector<std::string> needles;
+    for (const Conn& c : conns_) needles.push_back("port=" + std::to_string(c.cport()) + " ");
+    const std::string barrier = "id=" + std::to_string(barrier_id_) + " ";
     View v;
-    v.entries = table(a, file);
-    v.invalid = stat_column(a, stat, "invalid");
-    v.icmp_error = stat_column(a, stat, "icmp_error");
+    std::istringstream in(a.read_file(file));
+    for (std::string line; std::getline(in, line);) {
+      const bool is_barrier = line.find(barrier) != std::string::npos;
+      if (!is_barrier && std::none_of(needles.begin(), needles.end(), [&](const std::string& n) {
+            return line.find(n) != std::string::npos;
+          }))
+        continue;
+      auto e = parse_proc_line(line);
+      if (!e) continue;
+      if (e->l4num == IPPROTO_ICMP && e->orig.id == barrier_id_ && e->orig.packets)
+        v.barrier_packets = *e->orig.packets;
+      else if (std::any_of(conns_.begin(), conns_.end(), [&](const Conn& c) { return same_conn(*e, c); }))
+        v.entries.push_back(*e);
+    }
+    if (stat) {
+      v.invalid = stat_column(a, stat, "invalid");
+      v.icmp_error = stat_column(a, stat, "icmp_error");
+    }
     return v;
-  }
-
-  // A ping from b to a, queued behind what b sent before it: once both
-  // trackers counted it, they have seen everything before it.
-  void barrier() {
-    ++barrier_seq_;
-    send_from(b, Packet::icmp(kAddrB, kAddrA, 8, 0, barrier_id_, barrier_seq_));
-    const uint64_t want = barrier_seq_;
-    auto arrived = [want](const ProcEntry& e) { return e.orig.packets && *e.orig.packets >= want; };
-    if (!wait_for(a, IPPROTO_ICMP, barrier_id_, arrived, kKernelTable))
-      ADD_FAILURE() << "barrier ping " << want << " not counted by the kernel";
-    if (!wait_for(a, IPPROTO_ICMP, barrier_id_, arrived, kOurTable))
-      ADD_FAILURE() << "barrier ping " << want << " not counted by nf_ct";
   }
 
   void compare(const std::string& what) {
@@ -423,8 +442,16 @@ class DifferentialTcp : public TwoHosts {
                   static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(now - last_).count()));
       last_ = now;
     }
-    View k = view(kKernelTable, kKernelStat);
-    View o = view(kOurTable, kOurStat);
+    // Once both trackers counted every barrier ping sent, they have seen
+    // everything b sent before it.
+    View k, o;
+    if (!wait_until([&] {
+          k = view(kKernelTable, kKernelStat);
+          o = view(kOurTable, kOurStat);
+          return k.barrier_packets >= barrier_seq_ && o.barrier_packets >= barrier_seq_;
+        }))
+      ADD_FAILURE() << "barrier ping " << barrier_seq_ << " not counted: kernel " << k.barrier_packets << ", nf_ct "
+                    << o.barrier_packets;
     std::ostringstream diff;
     for (const Conn& c : conns_) {
       std::vector<ProcEntry> ke, oe;
@@ -469,6 +496,7 @@ class DifferentialTcp : public TwoHosts {
   const bool trace_ = std::getenv("NFCT_DIFF_TRACE") != nullptr;
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
   static inline uint16_t next_port_ = 44000;
+  static inline uint16_t next_barrier_id_ = 50000;
   static inline cpu_set_t saved_affinity_;
   std::deque<Conn> conns_;
   View kernel_, ours_;

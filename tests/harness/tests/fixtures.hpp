@@ -63,6 +63,9 @@ class TwoHosts : public ::testing::Test {
   const NetNs& a = topology_->a;
   const NetNs& b = topology_->b;
 
+  // For suites that set the namespaces up once, in their SetUpTestSuite.
+  static const TwoHostTopology& topology() { return *topology_; }
+
   void send_from(const NetNs& ns, const Packet& p) {
     ScopedNetnsEnter enter(ns);
     RawSender sender;
