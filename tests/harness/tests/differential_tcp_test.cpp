@@ -54,6 +54,7 @@ constexpr const char* kOurStat = "/proc/net/stat/nf_ct";
 constexpr uint16_t kServerPort = 80;
 constexpr long kTimeoutSlack = 2;  // seconds: the two tables are read one after the other
 constexpr uint16_t kWindow = 64240;
+constexpr int kReadAttempts = 4;  // reads of both tables before a difference counts
 
 // Steps compared in the whole run, printed once at the end.
 unsigned long g_steps = 0;
@@ -443,15 +444,36 @@ class DifferentialTcp : public TwoHosts {
       last_ = now;
     }
     // Once both trackers counted every barrier ping sent, they have seen
-    // everything b sent before it.
+    // everything b sent before it. A /proc read can skip a line when an
+    // entry before it goes away between two read() calls (the seq_file
+    // restarts by position), so a difference is read again before it counts:
+    // the trackers' states do not change without packets.
     View k, o;
-    if (!wait_until([&] {
-          k = view(kKernelTable, kKernelStat);
-          o = view(kOurTable, kOurStat);
-          return k.barrier_packets >= barrier_seq_ && o.barrier_packets >= barrier_seq_;
-        }))
-      ADD_FAILURE() << "barrier ping " << barrier_seq_ << " not counted: kernel " << k.barrier_packets << ", nf_ct "
-                    << o.barrier_packets;
+    std::string diff;
+    for (int attempt = 0; attempt < kReadAttempts; attempt++) {
+      if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (!wait_until([&] {
+            k = view(kKernelTable, kKernelStat);
+            o = view(kOurTable, kOurStat);
+            return k.barrier_packets >= barrier_seq_ && o.barrier_packets >= barrier_seq_;
+          })) {
+        ADD_FAILURE() << "barrier ping " << barrier_seq_ << " not counted: kernel " << k.barrier_packets
+                      << ", nf_ct " << o.barrier_packets;
+        break;
+      }
+      diff = differences(k, o);
+      if (diff.empty()) break;
+    }
+    if (!diff.empty()) ADD_FAILURE() << "step " << steps_ << " (" << what << ") differs:" << diff;
+    kernel_invalid_rise_ = k.invalid - kernel_.invalid;
+    kernel_icmp_error_rise_ = k.icmp_error - kernel_.icmp_error;
+    kernel_ = std::move(k);
+    ours_ = std::move(o);
+  }
+
+  // What differs between the two views for the watched connections, and in
+  // how much the stat columns rose since the last step; empty if nothing.
+  std::string differences(const View& k, const View& o) const {
     std::ostringstream diff;
     for (const Conn& c : conns_) {
       std::vector<ProcEntry> ke, oe;
@@ -466,7 +488,7 @@ class DifferentialTcp : public TwoHosts {
       std::sort(oe.begin(), oe.end(), order);
       std::string mismatch;
       if (ke.size() != oe.size()) {
-        mismatch = "entries " + std::to_string(ke.size()) + " vs " + std::to_string(oe.size());
+        mismatch = " entries " + std::to_string(ke.size()) + " vs " + std::to_string(oe.size());
       } else {
         for (size_t i = 0; i < ke.size(); i++) {
           const ProcEntry &x = ke[i], &y = oe[i];
@@ -485,11 +507,7 @@ class DifferentialTcp : public TwoHosts {
     const unsigned long kx = k.icmp_error - kernel_.icmp_error, ox = o.icmp_error - ours_.icmp_error;
     if (ki != oi) diff << "\n  invalid rose by " << ki << " in the kernel, " << oi << " in nf_ct";
     if (kx != ox) diff << "\n  icmp_error rose by " << kx << " in the kernel, " << ox << " in nf_ct";
-    kernel_invalid_rise_ = ki;
-    kernel_icmp_error_rise_ = kx;
-    if (!diff.str().empty()) ADD_FAILURE() << "step " << steps_ << " (" << what << ") differs:" << diff.str();
-    kernel_ = std::move(k);
-    ours_ = std::move(o);
+    return diff.str();
   }
 
   // NFCT_DIFF_TRACE=1: print every step with the time it took.
