@@ -446,8 +446,9 @@ class DifferentialTcp : public TwoHosts {
     // Once both trackers counted every barrier ping sent, they have seen
     // everything b sent before it. A /proc read can skip a line when an
     // entry before it goes away between two read() calls (the seq_file
-    // restarts by position), so a difference is read again before it counts:
-    // the trackers' states do not change without packets.
+    // restarts by position), so a difference in which entries exist is read
+    // again before it counts: the trackers' tables do not change without
+    // packets.
     View k, o;
     std::string diff;
     for (int attempt = 0; attempt < kReadAttempts; attempt++) {
@@ -461,8 +462,9 @@ class DifferentialTcp : public TwoHosts {
                       << ", nf_ct " << o.barrier_packets;
         break;
       }
-      diff = differences(k, o);
-      if (diff.empty()) break;
+      bool presence = false;
+      diff = differences(k, o, &presence);
+      if (!presence) break;
     }
     if (!diff.empty()) ADD_FAILURE() << "step " << steps_ << " (" << what << ") differs:" << diff;
     kernel_invalid_rise_ = k.invalid - kernel_.invalid;
@@ -473,7 +475,8 @@ class DifferentialTcp : public TwoHosts {
 
   // What differs between the two views for the watched connections, and in
   // how much the stat columns rose since the last step; empty if nothing.
-  std::string differences(const View& k, const View& o) const {
+  // *presence: the two disagree on which entries exist.
+  std::string differences(const View& k, const View& o, bool* presence) const {
     std::ostringstream diff;
     for (const Conn& c : conns_) {
       std::vector<ProcEntry> ke, oe;
@@ -489,6 +492,7 @@ class DifferentialTcp : public TwoHosts {
       std::string mismatch;
       if (ke.size() != oe.size()) {
         mismatch = " entries " + std::to_string(ke.size()) + " vs " + std::to_string(oe.size());
+        *presence = true;
       } else {
         for (size_t i = 0; i < ke.size(); i++) {
           const ProcEntry &x = ke[i], &y = oe[i];
