@@ -227,6 +227,14 @@ class Conn {
     return ack(d);
   }
 
+  // Both sides past their handshake (which nobody saw), @orig and @reply
+  // bytes after their ISNs.
+  void midstream(uint32_t orig, uint32_t reply) {
+    side_[0].nxt = side_[0].isn + 1 + orig;
+    side_[1].nxt = side_[1].isn + 1 + reply;
+    side_[0].opened = side_[1].opened = true;
+  }
+
   // A new incarnation of the sender: ISN 16M ahead of anything it used.
   void renew(Dir d) {
     Side& s = side(d);
@@ -1069,8 +1077,7 @@ TEST_F(DifferentialTcp, PickupWithLoose) {
   ScopedSysctl ours(a, "net.nf_ct.tcp_loose", "1");
   EXPECT_TRUE(ours.ok()) << "nf_ct has no net.nf_ct.tcp_loose";
   Conn& c = open_conn();
-  c.side(Dir::Orig).nxt += 5000;
-  c.side(Dir::Reply).nxt += 7000;
+  c.midstream(5000, 7000);
   step(c.ack(Dir::Orig, 100));
   ASSERT_TRUE(kernel_says(c, "ESTABLISHED", false, 300));
   EXPECT_TRUE(kernel_entry(c)->unreplied);
@@ -1087,8 +1094,7 @@ TEST_F(DifferentialTcp, PickupWithoutLoose) {
   ScopedSysctl ours(a, "net.nf_ct.tcp_loose", "0");
   EXPECT_TRUE(ours.ok()) << "nf_ct has no net.nf_ct.tcp_loose";
   Conn& c = open_conn();
-  c.side(Dir::Orig).nxt += 5000;
-  c.side(Dir::Reply).nxt += 7000;
+  c.midstream(5000, 7000);
   step(c.ack(Dir::Orig, 100));
   EXPECT_TRUE(kernel_has_none(c));
   EXPECT_EQ(kernel_invalid_rise(), 1u);
@@ -1107,8 +1113,7 @@ TEST_F(DifferentialTcp, PickupIsLiberal) {
   ScopedSysctl ours(a, "net.nf_ct.tcp_loose", "1");
   EXPECT_TRUE(ours.ok()) << "nf_ct has no net.nf_ct.tcp_loose";
   Conn& c = open_conn();
-  c.side(Dir::Orig).nxt += 5000;
-  c.side(Dir::Reply).nxt += 7000;
+  c.midstream(5000, 7000);
   step(c.ack(Dir::Orig));
   step(c.seg(Dir::Reply, tcpflag::ACK, c.nxt(Dir::Reply), c.nxt(Dir::Orig) + 1000000));
   step(c.seg(Dir::Orig, tcpflag::ACK | tcpflag::PSH, c.nxt(Dir::Orig) + 3000000, c.nxt(Dir::Reply), 10));
