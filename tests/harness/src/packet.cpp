@@ -89,6 +89,24 @@ Packet& Packet::sack_permitted() {
   return *this;
 }
 
+Packet& Packet::sack(const std::vector<std::pair<uint32_t, uint32_t>>& blocks) {
+  Bytes o{1, 1, 5, static_cast<uint8_t>(2 + 8 * blocks.size())};
+  for (auto [left, right] : blocks)
+    for (uint32_t v : {left, right})
+      o.insert(o.end(), {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16), static_cast<uint8_t>(v >> 8),
+                         static_cast<uint8_t>(v)});
+  options_.insert(options_.end(), o.begin(), o.end());
+  return *this;
+}
+
+Packet& Packet::timestamps(uint32_t value, uint32_t echo) {
+  options_.insert(options_.end(), {1, 1, 8, 10});
+  for (uint32_t v : {value, echo})
+    options_.insert(options_.end(), {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
+                                     static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)});
+  return *this;
+}
+
 Packet& Packet::quote(const Packet& inner, size_t bytes) {
   Bytes q = inner.build();
   q.resize(std::min(bytes, q.size()));

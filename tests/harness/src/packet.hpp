@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fd.hpp"
@@ -41,6 +42,10 @@ class Packet {
   Packet& mss(uint16_t m);
   Packet& wscale(uint8_t shift);
   Packet& sack_permitted();
+  // NOP NOP + SACK blocks (RFC 2018), each [left edge, right edge).
+  Packet& sack(const std::vector<std::pair<uint32_t, uint32_t>>& blocks);
+  // NOP NOP + timestamps (RFC 7323).
+  Packet& timestamps(uint32_t value, uint32_t echo);
   Packet& payload(Bytes p) { payload_ = std::move(p); return *this; }
   Packet& payload(const std::string& p) { payload_.assign(p.begin(), p.end()); return *this; }
   Packet& ttl(uint8_t t) { ttl_ = t; return *this; }

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-#include <sstream>
 
 #include "fixtures.hpp"
 
@@ -33,24 +32,6 @@ void expect_same_tables(const std::vector<ProcEntry>& kernel, const std::vector<
     EXPECT_LE(*it->delta_time > *k.delta_time ? *it->delta_time - *k.delta_time : *k.delta_time - *it->delta_time,
               1u);
   }
-}
-
-// A column of a /proc/net/stat file, summed over its per-CPU rows.
-unsigned long stat_column(const NetNs& ns, const std::string& file, const std::string& column) {
-  std::istringstream in(ns.read_file(file));
-  std::string line, word;
-  std::getline(in, line);
-  std::istringstream header(line);
-  size_t index = 0, found = SIZE_MAX;
-  for (; header >> word; index++)
-    if (word == column) found = index;
-  unsigned long sum = 0;
-  while (std::getline(in, line)) {
-    std::istringstream row(line);
-    for (size_t i = 0; row >> word; i++)
-      if (i == found) sum += std::stoul(word, nullptr, 16);
-  }
-  return found == SIZE_MAX ? ~0UL : sum;
 }
 
 }  // namespace

@@ -8,8 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,25 @@ namespace nfct {
 inline constexpr const char* kAddrA = "10.99.0.1";
 inline constexpr const char* kAddrB = "10.99.0.2";
 inline constexpr const char* kSilent = "10.99.0.99";
+
+// A column of a /proc/net/stat file (e.g. "invalid" of /proc/net/stat/nf_ct),
+// summed over its per-CPU rows; ~0UL if there is no such column.
+inline unsigned long stat_column(const NetNs& ns, const std::string& file, const std::string& column) {
+  std::istringstream in(ns.read_file(file));
+  std::string line, word;
+  std::getline(in, line);
+  std::istringstream header(line);
+  size_t index = 0, found = SIZE_MAX;
+  for (; header >> word; index++)
+    if (word == column) found = index;
+  unsigned long sum = 0;
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    for (size_t i = 0; row >> word; i++)
+      if (i == found) sum += std::stoul(word, nullptr, 16);
+  }
+  return found == SIZE_MAX ? ~0UL : sum;
+}
 
 struct TwoHostTopology {
   NetNs a{"a"};
@@ -41,6 +62,9 @@ class TwoHosts : public ::testing::Test {
 
   const NetNs& a = topology_->a;
   const NetNs& b = topology_->b;
+
+  // For suites that set the namespaces up once, in their SetUpTestSuite.
+  static const TwoHostTopology& topology() { return *topology_; }
 
   void send_from(const NetNs& ns, const Packet& p) {
     ScopedNetnsEnter enter(ns);

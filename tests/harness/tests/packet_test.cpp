@@ -45,6 +45,42 @@ TEST(Packet, TcpFieldsAndOptions) {
   EXPECT_EQ(l4_verify(p), 0xffff);
 }
 
+TEST(Packet, TcpSackBlocksAndTimestamps) {
+  Bytes p = Packet::tcp("10.0.0.1", "10.0.0.2", 40000, 80)
+                .flags(tcpflag::ACK)
+                .seq(7)
+                .ack(0xfffffff0)
+                .sack({{0x01020304, 0x05060708}, {0xfffffff0, 0x10}})
+                .timestamps(0xaabbccdd, 0x11223344)
+                .payload("data")
+                .build();
+  // 20 + (2 + 2 + 16) SACK + (2 + 10) timestamps = 52, a multiple of 4.
+  ASSERT_EQ(p.size(), 20u + 52u + 4u);
+  EXPECT_EQ(p[32] >> 4, 13) << "data offset: 52 bytes";
+  EXPECT_EQ(get32(p, 28), 0xfffffff0u);
+  const size_t opt = 40;
+  EXPECT_EQ(p[opt], 1);
+  EXPECT_EQ(p[opt + 1], 1);
+  EXPECT_EQ(p[opt + 2], 5) << "SACK kind";
+  EXPECT_EQ(p[opt + 3], 18) << "SACK length: 2 + 2 blocks of 8";
+  EXPECT_EQ(get32(p, opt + 4), 0x01020304u);
+  EXPECT_EQ(get32(p, opt + 8), 0x05060708u);
+  EXPECT_EQ(get32(p, opt + 12), 0xfffffff0u);
+  EXPECT_EQ(get32(p, opt + 16), 0x10u);
+  EXPECT_EQ(p[opt + 20], 1);
+  EXPECT_EQ(p[opt + 22], 8) << "timestamp kind";
+  EXPECT_EQ(p[opt + 23], 10);
+  EXPECT_EQ(get32(p, opt + 24), 0xaabbccddu);
+  EXPECT_EQ(get32(p, opt + 28), 0x11223344u);
+  EXPECT_EQ(p[opt + 32], 'd') << "payload after the options";
+  EXPECT_EQ(l4_verify(p), 0xffff);
+}
+
+TEST(Packet, TcpBadChecksum) {
+  Bytes p = Packet::tcp("10.0.0.1", "10.0.0.2", 40000, 80).flags(tcpflag::ACK).bad_checksum().build();
+  EXPECT_NE(l4_verify(p), 0xffff);
+}
+
 TEST(Packet, UdpLengthAndChecksum) {
   Bytes p = Packet::udp("10.0.0.1", "10.0.0.2", 5353, 53).payload("hello").build();
   ASSERT_EQ(p.size(), 20u + 8u + 5u);
