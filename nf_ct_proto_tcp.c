@@ -139,7 +139,7 @@ static bool nfct_tcp_invert(struct nfct_tuple *inv, const struct nfct_tuple *t)
 }
 
 static bool nfct_tcp_new(struct nfct_conn *ct, const struct sk_buff *skb,
-			 unsigned int off)
+			 unsigned int off, const struct nfct_net *cn)
 {
 	struct tcphdr buf;
 	const struct tcphdr *th = nfct_tcp_header(skb, off, &buf);
@@ -155,9 +155,10 @@ static bool nfct_tcp_new(struct nfct_conn *ct, const struct sk_buff *skb,
 	return true;
 }
 
-static bool nfct_tcp_packet(struct nfct_conn *ct, const struct sk_buff *skb,
-			    unsigned int off, enum nfct_dir dir,
-			    const struct nfct_net *cn)
+static enum nfct_track nfct_tcp_packet(struct nfct_conn *ct,
+				       const struct sk_buff *skb,
+				       unsigned int off, enum nfct_dir dir,
+				       const struct nfct_net *cn)
 {
 	struct tcphdr buf;
 	const struct tcphdr *th = nfct_tcp_header(skb, off, &buf);
@@ -165,19 +166,19 @@ static bool nfct_tcp_packet(struct nfct_conn *ct, const struct sk_buff *skb,
 	u8 old, next;
 
 	if (!th || !nfct_tcp_flags_valid(tcp_flag_byte(th)))
-		return false;
+		return NFCT_TRACK_INVALID;
 
 	spin_lock_bh(&ct->lock);
 	old = ct->proto.tcp.state;
 	next = nfct_tcp_next[dir][nfct_tcp_classify(tcp_flag_byte(th))][old];
 	if (next == NFCT_TCP_INVALID) {
 		spin_unlock_bh(&ct->lock);
-		return false;
+		return NFCT_TRACK_INVALID;
 	}
 	if (next == NFCT_TCP_IGNORE) {
 		/* Accepted, but neither state nor timeout moves. */
 		spin_unlock_bh(&ct->lock);
-		return true;
+		return NFCT_TRACK_IGNORE;
 	}
 	ct->proto.tcp.state = next;
 	spin_unlock_bh(&ct->lock);
@@ -193,7 +194,7 @@ static bool nfct_tcp_packet(struct nfct_conn *ct, const struct sk_buff *skb,
 	    next == NFCT_TCP_ESTABLISHED)
 		set_bit(NFCT_ASSURED, &ct->status);
 	nfct_refresh(ct, timeout);
-	return true;
+	return NFCT_TRACK_ACCEPT;
 }
 
 static const char *nfct_tcp_state_name(const struct nfct_conn *ct)

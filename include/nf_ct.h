@@ -108,6 +108,18 @@ struct nfct_conn {
 
 struct nfct_net;
 
+/*
+ * What a tracker made of a packet. Only ACCEPT and CLOSE count the packet in
+ * the entry's counters: nf_conntrack counts where it refreshes.
+ */
+enum nfct_track {
+	NFCT_TRACK_INVALID,	/* not part of the connection */
+	NFCT_TRACK_ACCEPT,	/* tracked */
+	NFCT_TRACK_IGNORE,	/* passes with the entry, which is left as it was */
+	NFCT_TRACK_CLOSE,	/* tracked, and the entry is deleted at once */
+	NFCT_TRACK_REOPEN,	/* the entry is over: delete it, track as a new one */
+};
+
 /* Per-protocol tracker. Every hook is required but error and state_name. */
 struct nfct_l4proto {
 	u8 protonum;
@@ -119,11 +131,11 @@ struct nfct_l4proto {
 	bool (*invert)(struct nfct_tuple *inv, const struct nfct_tuple *t);
 	/* May this packet create an entry? Sets the initial state. */
 	bool (*new)(struct nfct_conn *ct, const struct sk_buff *skb,
-		    unsigned int off);
-	/* Track one packet; false means the packet is INVALID for this entry. */
-	bool (*packet)(struct nfct_conn *ct, const struct sk_buff *skb,
-		       unsigned int off, enum nfct_dir dir,
-		       const struct nfct_net *cn);
+		    unsigned int off, const struct nfct_net *cn);
+	/* Track one packet, refreshing the entry's timeout as it sees fit. */
+	enum nfct_track (*packet)(struct nfct_conn *ct, const struct sk_buff *skb,
+				  unsigned int off, enum nfct_dir dir,
+				  const struct nfct_net *cn);
 	/*
 	 * Optional. A packet that belongs to another flow rather than one of
 	 * its own (an ICMP error): deal with it, recording its verdict, and
@@ -249,7 +261,7 @@ void nfct_table_destroy(struct nfct_net *cn);
 struct nfct_tuple_node *nfct_table_lookup(struct nfct_net *cn,
 					  const struct nfct_tuple *t);
 int nfct_table_insert(struct nfct_net *cn, struct nfct_conn *ct);
-void nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct);
+bool nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct);
 unsigned int nfct_table_early_drop(struct nfct_net *cn, const struct nfct_tuple *t);
 int nfct_default_max(void);
 struct nfct_conn *nfct_conn_alloc(const struct nfct_tuple *orig,

@@ -720,9 +720,9 @@ static struct nfct_conn *track(struct kunit *test, struct nfct_net *cn,
 		KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &t));
 		ct = nfct_conn_alloc(&t, &r);
 		KUNIT_ASSERT_NOT_NULL(test, ct);
-		KUNIT_ASSERT_TRUE(test, l4p->new(ct, skb, off));
+		KUNIT_ASSERT_TRUE(test, l4p->new(ct, skb, off, cn));
 	}
-	KUNIT_EXPECT_TRUE(test, l4p->packet(ct, skb, off, dir, cn));
+	KUNIT_EXPECT_EQ(test, l4p->packet(ct, skb, off, dir, cn), NFCT_TRACK_ACCEPT);
 	kfree_skb(skb);
 	return ct;
 }
