@@ -155,6 +155,7 @@ struct nfct_l4proto {
 struct nfct_timeouts {
 	int tcp[NFCT_TCP_STATE_COUNT];	/* by enum nfct_tcp_state_id */
 	int tcp_unack;
+	int tcp_retrans;		/* after tcp_max_retrans retransmissions */
 	int udp;
 	int udp_stream;
 	int icmp;
@@ -219,6 +220,12 @@ struct nfct_net {
 	struct nfct_timeouts timeouts;
 	int acct;			/* count packets and bytes of new entries */
 	int timestamp;			/* record creation time of new entries */
+	struct {
+		int loose;		/* pick up connections mid-stream */
+		int be_liberal;		/* out-of-window packets are not INVALID */
+		int max_retrans;	/* then the tcp_retrans timeout */
+		int ignore_invalid_rst;	/* an RST before the peer's last ACK passes */
+	} tcp;
 	struct ctl_table_header *sysctl;
 	struct net *net;
 	struct list_head list;		/* on the module's list of netns */
