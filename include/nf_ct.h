@@ -8,6 +8,7 @@
  *   nf_ct_tuple.c      packet -> tuple, tuple inversion
  *   nf_ct_table.c      per-netns RCU hash table of both directions' tuples, limits
  *   nf_ct_proto*.c     per-protocol trackers behind struct nfct_l4proto
+ *   nf_ct_tcp_window.c TCP sequence and window tracking, for nf_ct_proto_tcp.c
  *   nf_ct_pkt.c        a packet's new entry or verdict, kept until confirmation
  *   nf_ct_gc.c         frees expired entries in small batches
  *   nf_ct_sysctl.c     per-netns knobs under net.nf_ct
@@ -31,6 +32,7 @@
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <uapi/linux/netfilter/nf_conntrack_common.h>
+#include <uapi/linux/netfilter/nf_conntrack_tcp.h>
 
 #include "nf_ct_compat.h"
 
@@ -78,8 +80,30 @@ struct nfct_tuple_node {
 #define NFCT_TSTAMP	25
 #define NFCT_FREE_HALF	26	/* table teardown met one of the two nodes */
 
+/* What one side of a TCP connection has sent, for window tracking. */
+struct nfct_tcp_seen {
+	u32 end;		/* highest seq + len sent */
+	u32 maxend;		/* highest ack + window the other side gave */
+	u32 maxwin;		/* largest window sent, scaled; 0: not seen yet */
+	u32 maxack;		/* highest ack sent, once MAXACK_SET */
+	u8 scale;		/* window scale shift, 0..14 */
+	u8 flags;		/* IP_CT_TCP_FLAG_* */
+};
+
+/* What nf_conntrack's TCP tracker keeps per connection, in as many bytes (60). */
 struct nfct_tcp_state {
-	u8 state;
+	struct nfct_tcp_seen seen[NFCT_DIR_MAX];
+	/* The last packet, to count retransmissions and to resynchronise. */
+	u32 last_seq;
+	u32 last_ack;
+	u32 last_end;
+	u16 last_win;		/* as sent, unscaled */
+	u8 last_wscale;		/* options of the last SYN ignored */
+	u8 last_flags;		/* them, and the CHALLENGE_ACK/SIMULTANEOUS_OPEN marks */
+	u8 state;		/* enum nfct_tcp_state_id */
+	u8 last_dir;
+	u8 last_index;		/* enum nfct_tcp_class */
+	u8 retrans;		/* identical ACKs in a row */
 };
 
 struct nfct_udp_state {

@@ -697,6 +697,9 @@ static struct nfct_net *timeouts_net(struct kunit *test)
 	for (i = 0; i < NFCT_TCP_STATE_COUNT; i++)
 		cn->timeouts.tcp[i] = 1000 + i;
 	cn->timeouts.tcp_unack = 500;
+	cn->timeouts.tcp_retrans = 6000;	/* above every state's: no cap */
+	cn->tcp.loose = 1;
+	cn->tcp.max_retrans = 3;
 	cn->timeouts.udp = 2000;
 	cn->timeouts.udp_stream = 3000;
 	cn->timeouts.icmp = 4000;
