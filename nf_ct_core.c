@@ -76,6 +76,7 @@ static unsigned int nfct_new(struct nfct_net *cn, const struct sk_buff *skb,
 			     const struct nfct_l4proto *l4)
 {
 	int max = READ_ONCE(cn->max);
+	enum nfct_track res;
 	struct nfct_tuple rt;
 	struct nfct_conn *ct;
 
@@ -97,13 +98,16 @@ static unsigned int nfct_new(struct nfct_net *cn, const struct sk_buff *skb,
 		__set_bit(NFCT_ACCT, &ct->status);
 	if (READ_ONCE(cn->timestamp))
 		__set_bit(NFCT_TSTAMP, &ct->status);
-	if (!l4->new(ct, skb, off) ||
-	    !l4->packet(ct, skb, off, NFCT_DIR_ORIGINAL, cn)) {
+	res = NFCT_TRACK_INVALID;
+	if (l4->new(ct, skb, off, cn))
+		res = l4->packet(ct, skb, off, NFCT_DIR_ORIGINAL, cn);
+	if (res == NFCT_TRACK_INVALID) {
 		nfct_conn_put(ct);
 		NFCT_STAT_INC(cn, invalid);
 		return NF_ACCEPT;
 	}
-	nfct_account(ct, NFCT_DIR_ORIGINAL, skb);
+	if (res == NFCT_TRACK_ACCEPT)
+		nfct_account(ct, NFCT_DIR_ORIGINAL, skb);
 	if (nfct_pkt_attach(cn, skb, ct, IP_CT_NEW)) {
 		nfct_conn_put(ct);
 		NFCT_STAT_INC(cn, drop);
@@ -142,13 +146,34 @@ static unsigned int nfct_hook_in(void *priv, struct sk_buff *skb,
 	if (!n)
 		return nfct_new(cn, skb, &t, off, l4);
 	ct = nfct_conn_of(n);
-	if (!l4->packet(ct, skb, off, n->dir, cn)) {
+	switch (l4->packet(ct, skb, off, n->dir, cn)) {
+	case NFCT_TRACK_INVALID:
 		/* Passes untouched; the verdict goes with it, the table says otherwise. */
 		NFCT_STAT_INC(cn, invalid);
 		nfct_pkt_attach(cn, skb, NULL, NFCT_INFO_INVALID);
 		return NF_ACCEPT;
+	case NFCT_TRACK_REOPEN:
+		/*
+		 * A new connection on a closed one's tuple: as nf_conntrack,
+		 * the old entry goes and the packet is tracked as new, unless
+		 * someone else deleted the entry first.
+		 */
+		if (!nfct_table_delete(cn, ct)) {
+			NFCT_STAT_INC(cn, invalid);
+			NFCT_STAT_INC(cn, drop);
+			return NF_DROP;
+		}
+		return nfct_new(cn, skb, &t, off, l4);
+	case NFCT_TRACK_CLOSE:
+		nfct_account(ct, n->dir, skb);
+		nfct_table_delete(cn, ct);
+		return NF_ACCEPT;
+	case NFCT_TRACK_ACCEPT:
+		nfct_account(ct, n->dir, skb);
+		break;
+	case NFCT_TRACK_IGNORE:
+		break;
 	}
-	nfct_account(ct, n->dir, skb);
 	if (n->dir == NFCT_DIR_REPLY && !test_bit(NFCT_SEEN_REPLY, &ct->status))
 		set_bit(NFCT_SEEN_REPLY, &ct->status);
 	return NF_ACCEPT;

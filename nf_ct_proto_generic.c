@@ -21,17 +21,18 @@ static bool nfct_generic_invert(struct nfct_tuple *inv, const struct nfct_tuple 
 }
 
 static bool nfct_generic_new(struct nfct_conn *ct, const struct sk_buff *skb,
-			     unsigned int off)
+			     unsigned int off, const struct nfct_net *cn)
 {
 	return true;
 }
 
-static bool nfct_generic_packet(struct nfct_conn *ct, const struct sk_buff *skb,
-				unsigned int off, enum nfct_dir dir,
-				const struct nfct_net *cn)
+static enum nfct_track nfct_generic_packet(struct nfct_conn *ct,
+					   const struct sk_buff *skb,
+					   unsigned int off, enum nfct_dir dir,
+					   const struct nfct_net *cn)
 {
 	nfct_refresh(ct, READ_ONCE(cn->timeouts.generic));
-	return true;
+	return NFCT_TRACK_ACCEPT;
 }
 
 const struct nfct_l4proto nfct_l4proto_generic = {

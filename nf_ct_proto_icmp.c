@@ -60,18 +60,19 @@ static bool nfct_icmp_invert(struct nfct_tuple *inv, const struct nfct_tuple *t)
 }
 
 static bool nfct_icmp_new(struct nfct_conn *ct, const struct sk_buff *skb,
-			  unsigned int off)
+			  unsigned int off, const struct nfct_net *cn)
 {
 	/* An unsolicited answer opens nothing. */
 	return nfct_icmp_is_query(ct->tuplehash[NFCT_DIR_ORIGINAL].tuple.icmp.type);
 }
 
-static bool nfct_icmp_packet(struct nfct_conn *ct, const struct sk_buff *skb,
-			     unsigned int off, enum nfct_dir dir,
-			     const struct nfct_net *cn)
+static enum nfct_track nfct_icmp_packet(struct nfct_conn *ct,
+					const struct sk_buff *skb,
+					unsigned int off, enum nfct_dir dir,
+					const struct nfct_net *cn)
 {
 	nfct_refresh(ct, READ_ONCE(cn->timeouts.icmp));
-	return true;
+	return NFCT_TRACK_ACCEPT;
 }
 
 /*

@@ -34,15 +34,16 @@ static bool nfct_udp_invert(struct nfct_tuple *inv, const struct nfct_tuple *t)
 }
 
 static bool nfct_udp_new(struct nfct_conn *ct, const struct sk_buff *skb,
-			 unsigned int off)
+			 unsigned int off, const struct nfct_net *cn)
 {
 	ct->proto.udp.stream_ts = jiffies + NFCT_UDP_STREAM_AFTER;
 	return true;
 }
 
-static bool nfct_udp_packet(struct nfct_conn *ct, const struct sk_buff *skb,
-			    unsigned int off, enum nfct_dir dir,
-			    const struct nfct_net *cn)
+static enum nfct_track nfct_udp_packet(struct nfct_conn *ct,
+				       const struct sk_buff *skb,
+				       unsigned int off, enum nfct_dir dir,
+				       const struct nfct_net *cn)
 {
 	if (test_bit(NFCT_SEEN_REPLY, &ct->status) &&
 	    time_after(jiffies, READ_ONCE(ct->proto.udp.stream_ts))) {
@@ -51,7 +52,7 @@ static bool nfct_udp_packet(struct nfct_conn *ct, const struct sk_buff *skb,
 	} else {
 		nfct_refresh(ct, READ_ONCE(cn->timeouts.udp));
 	}
-	return true;
+	return NFCT_TRACK_ACCEPT;
 }
 
 /*

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Per-netns knobs under net.nf_ct: the timeouts (nf_conntrack's defaults,
- * shown in seconds), counters and timestamps on or off, the entry count and
- * limit, the packets in flight with a record, and the GC's batch figures.
+ * shown in seconds), the TCP tracker's switches, counters and timestamps on
+ * or off, the entry count and limit, the packets in flight with a record,
+ * and the GC's batch figures.
  * Names follow nf_conntrack's net.netfilter.nf_conntrack_* without the
  * prefix, so a user who knows one knows the other.
  */
@@ -34,6 +35,7 @@ static void nfct_sysctl_defaults(struct nfct_net *cn)
 	for (i = 0; i < NFCT_TCP_MAX; i++)
 		to->tcp[i] = nfct_tcp_default_timeouts[i] * HZ;
 	to->tcp_unack = 300 * HZ;
+	to->tcp_retrans = 300 * HZ;
 	to->udp = 30 * HZ;
 	to->udp_stream = 120 * HZ;
 	to->icmp = 30 * HZ;
@@ -41,7 +43,14 @@ static void nfct_sysctl_defaults(struct nfct_net *cn)
 	cn->acct = 1;
 	cn->timestamp = 1;
 	cn->max = nfct_max_param;
+	cn->tcp.loose = 1;
+	cn->tcp.be_liberal = 0;
+	cn->tcp.max_retrans = 3;
+	cn->tcp.ignore_invalid_rst = 0;
 }
+
+/* nf_conntrack keeps tcp_max_retrans in a u8. */
+static const int nfct_u8_max = U8_MAX;
 
 #define NFCT_TIMEOUT(_name)						\
 	{ .procname = _name, .maxlen = sizeof(int), .mode = 0644,	\
@@ -70,6 +79,11 @@ enum nfct_sysctl_index {
 	NFCT_SYSCTL_TCP_TIME_WAIT,
 	NFCT_SYSCTL_TCP_CLOSE,
 	NFCT_SYSCTL_TCP_UNACK,
+	NFCT_SYSCTL_TCP_RETRANS,
+	NFCT_SYSCTL_TCP_LOOSE,
+	NFCT_SYSCTL_TCP_BE_LIBERAL,
+	NFCT_SYSCTL_TCP_MAX_RETRANS,
+	NFCT_SYSCTL_TCP_IGNORE_INVALID_RST,
 	NFCT_SYSCTL_UDP,
 	NFCT_SYSCTL_UDP_STREAM,
 	NFCT_SYSCTL_ICMP,
@@ -129,6 +143,18 @@ static const struct ctl_table nfct_sysctl_template[NFCT_SYSCTL_MAX + 1] = {
 	[NFCT_SYSCTL_TCP_TIME_WAIT]	= NFCT_TIMEOUT("tcp_timeout_time_wait"),
 	[NFCT_SYSCTL_TCP_CLOSE]		= NFCT_TIMEOUT("tcp_timeout_close"),
 	[NFCT_SYSCTL_TCP_UNACK]		= NFCT_TIMEOUT("tcp_timeout_unacknowledged"),
+	[NFCT_SYSCTL_TCP_RETRANS]	= NFCT_TIMEOUT("tcp_timeout_max_retrans"),
+	[NFCT_SYSCTL_TCP_LOOSE]		= NFCT_SWITCH("tcp_loose"),
+	[NFCT_SYSCTL_TCP_BE_LIBERAL]	= NFCT_SWITCH("tcp_be_liberal"),
+	[NFCT_SYSCTL_TCP_MAX_RETRANS] = {
+		.procname	= "tcp_max_retrans",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= (void *)&nfct_u8_max,
+	},
+	[NFCT_SYSCTL_TCP_IGNORE_INVALID_RST] = NFCT_SWITCH("tcp_ignore_invalid_rst"),
 	[NFCT_SYSCTL_UDP]		= NFCT_TIMEOUT("udp_timeout"),
 	[NFCT_SYSCTL_UDP_STREAM]	= NFCT_TIMEOUT("udp_timeout_stream"),
 	[NFCT_SYSCTL_ICMP]		= NFCT_TIMEOUT("icmp_timeout"),
@@ -157,6 +183,11 @@ static void nfct_sysctl_bind(struct ctl_table *t, struct nfct_net *cn)
 	t[NFCT_SYSCTL_TCP_TIME_WAIT].data = &to->tcp[NFCT_TCP_TIME_WAIT];
 	t[NFCT_SYSCTL_TCP_CLOSE].data = &to->tcp[NFCT_TCP_CLOSE];
 	t[NFCT_SYSCTL_TCP_UNACK].data = &to->tcp_unack;
+	t[NFCT_SYSCTL_TCP_RETRANS].data = &to->tcp_retrans;
+	t[NFCT_SYSCTL_TCP_LOOSE].data = &cn->tcp.loose;
+	t[NFCT_SYSCTL_TCP_BE_LIBERAL].data = &cn->tcp.be_liberal;
+	t[NFCT_SYSCTL_TCP_MAX_RETRANS].data = &cn->tcp.max_retrans;
+	t[NFCT_SYSCTL_TCP_IGNORE_INVALID_RST].data = &cn->tcp.ignore_invalid_rst;
 	t[NFCT_SYSCTL_UDP].data = &to->udp;
 	t[NFCT_SYSCTL_UDP_STREAM].data = &to->udp_stream;
 	t[NFCT_SYSCTL_ICMP].data = &to->icmp;

@@ -248,15 +248,19 @@ unsigned int nfct_table_early_drop(struct nfct_net *cn, const struct nfct_tuple 
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_table_early_drop);
 
-/* Unlink and drop the table's reference; safe to race with itself. */
-void nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct)
+/*
+ * Unlink and drop the table's reference; safe to race with itself: only
+ * the caller that returns true deleted the entry.
+ */
+bool nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct)
 {
 	if (test_and_set_bit(NFCT_DYING, &ct->status))
-		return;
+		return false;
 	rhashtable_remove_fast(&cn->table, &ct->tuplehash[NFCT_DIR_ORIGINAL].node,
 			       nfct_table_params);
 	rhashtable_remove_fast(&cn->table, &ct->tuplehash[NFCT_DIR_REPLY].node,
 			       nfct_table_params);
 	atomic_dec(&cn->count);
 	nfct_conn_put(ct);
+	return true;
 }

@@ -8,6 +8,7 @@
  *   nf_ct_tuple.c      packet -> tuple, tuple inversion
  *   nf_ct_table.c      per-netns RCU hash table of both directions' tuples, limits
  *   nf_ct_proto*.c     per-protocol trackers behind struct nfct_l4proto
+ *   nf_ct_tcp_window.c TCP sequence and window tracking, for nf_ct_proto_tcp.c
  *   nf_ct_pkt.c        a packet's new entry or verdict, kept until confirmation
  *   nf_ct_gc.c         frees expired entries in small batches
  *   nf_ct_sysctl.c     per-netns knobs under net.nf_ct
@@ -31,6 +32,7 @@
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <uapi/linux/netfilter/nf_conntrack_common.h>
+#include <uapi/linux/netfilter/nf_conntrack_tcp.h>
 
 #include "nf_ct_compat.h"
 
@@ -78,8 +80,30 @@ struct nfct_tuple_node {
 #define NFCT_TSTAMP	25
 #define NFCT_FREE_HALF	26	/* table teardown met one of the two nodes */
 
+/* What one side of a TCP connection has sent, for window tracking. */
+struct nfct_tcp_seen {
+	u32 end;		/* highest seq + len sent */
+	u32 maxend;		/* highest ack + window the other side gave */
+	u32 maxwin;		/* largest window sent, scaled; 0: not seen yet */
+	u32 maxack;		/* highest ack sent, once MAXACK_SET */
+	u8 scale;		/* window scale shift, 0..14 */
+	u8 flags;		/* IP_CT_TCP_FLAG_* */
+};
+
+/* What nf_conntrack's TCP tracker keeps per connection, in as many bytes (60). */
 struct nfct_tcp_state {
-	u8 state;
+	struct nfct_tcp_seen seen[NFCT_DIR_MAX];
+	/* The last packet, to count retransmissions and to resynchronise. */
+	u32 last_seq;
+	u32 last_ack;
+	u32 last_end;
+	u16 last_win;		/* as sent, unscaled */
+	u8 last_wscale;		/* options of the last SYN ignored */
+	u8 last_flags;		/* them, and the CHALLENGE_ACK/SIMULTANEOUS_OPEN marks */
+	u8 state;		/* enum nfct_tcp_state_id */
+	u8 last_dir;
+	u8 last_index;		/* enum nfct_tcp_class */
+	u8 retrans;		/* identical ACKs in a row */
 };
 
 struct nfct_udp_state {
@@ -108,6 +132,18 @@ struct nfct_conn {
 
 struct nfct_net;
 
+/*
+ * What a tracker made of a packet. Only ACCEPT and CLOSE count the packet in
+ * the entry's counters: nf_conntrack counts where it refreshes.
+ */
+enum nfct_track {
+	NFCT_TRACK_INVALID,	/* not part of the connection */
+	NFCT_TRACK_ACCEPT,	/* tracked */
+	NFCT_TRACK_IGNORE,	/* passes with the entry, which is left as it was */
+	NFCT_TRACK_CLOSE,	/* tracked, and the entry is deleted at once */
+	NFCT_TRACK_REOPEN,	/* the entry is over: delete it, track as a new one */
+};
+
 /* Per-protocol tracker. Every hook is required but error and state_name. */
 struct nfct_l4proto {
 	u8 protonum;
@@ -119,11 +155,11 @@ struct nfct_l4proto {
 	bool (*invert)(struct nfct_tuple *inv, const struct nfct_tuple *t);
 	/* May this packet create an entry? Sets the initial state. */
 	bool (*new)(struct nfct_conn *ct, const struct sk_buff *skb,
-		    unsigned int off);
-	/* Track one packet; false means the packet is INVALID for this entry. */
-	bool (*packet)(struct nfct_conn *ct, const struct sk_buff *skb,
-		       unsigned int off, enum nfct_dir dir,
-		       const struct nfct_net *cn);
+		    unsigned int off, const struct nfct_net *cn);
+	/* Track one packet, refreshing the entry's timeout as it sees fit. */
+	enum nfct_track (*packet)(struct nfct_conn *ct, const struct sk_buff *skb,
+				  unsigned int off, enum nfct_dir dir,
+				  const struct nfct_net *cn);
 	/*
 	 * Optional. A packet that belongs to another flow rather than one of
 	 * its own (an ICMP error): deal with it, recording its verdict, and
@@ -143,6 +179,7 @@ struct nfct_l4proto {
 struct nfct_timeouts {
 	int tcp[NFCT_TCP_STATE_COUNT];	/* by enum nfct_tcp_state_id */
 	int tcp_unack;
+	int tcp_retrans;		/* after tcp_max_retrans retransmissions */
 	int udp;
 	int udp_stream;
 	int icmp;
@@ -209,6 +246,12 @@ struct nfct_net {
 	struct nfct_timeouts timeouts;
 	int acct;			/* count packets and bytes of new entries */
 	int timestamp;			/* record creation time of new entries */
+	struct {
+		int loose;		/* pick up connections mid-stream */
+		int be_liberal;		/* out-of-window packets are not INVALID */
+		int max_retrans;	/* then the tcp_retrans timeout */
+		int ignore_invalid_rst;	/* an RST before the peer's last ACK passes */
+	} tcp;
 	struct ctl_table_header *sysctl;
 	struct net *net;
 	struct list_head list;		/* on the module's list of netns */
@@ -251,7 +294,7 @@ void nfct_table_destroy(struct nfct_net *cn);
 struct nfct_tuple_node *nfct_table_lookup(struct nfct_net *cn,
 					  const struct nfct_tuple *t);
 int nfct_table_insert(struct nfct_net *cn, struct nfct_conn *ct);
-void nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct);
+bool nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct);
 unsigned int nfct_table_early_drop(struct nfct_net *cn, const struct nfct_tuple *t);
 int nfct_default_max(void);
 struct nfct_conn *nfct_conn_alloc(const struct nfct_tuple *orig,

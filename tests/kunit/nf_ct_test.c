@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suites for nf_ct's internals: tuple extraction from crafted packets,
- * the TCP state table, the proc line format, the table and its GC, hashing
- * and the timeout each tracker picks.
+ * the TCP state table, the proc line format, the table and its GC, hashing,
+ * the timeout each tracker picks, TCP window tracking and the TCP packet
+ * function's special cases.
  */
 #include <kunit/test.h>
 #include <linux/icmp.h>
@@ -697,6 +698,9 @@ static struct nfct_net *timeouts_net(struct kunit *test)
 	for (i = 0; i < NFCT_TCP_STATE_COUNT; i++)
 		cn->timeouts.tcp[i] = 1000 + i;
 	cn->timeouts.tcp_unack = 500;
+	cn->timeouts.tcp_retrans = 6000;	/* above every state's: no cap */
+	cn->tcp.loose = 1;
+	cn->tcp.max_retrans = 3;
 	cn->timeouts.udp = 2000;
 	cn->timeouts.udp_stream = 3000;
 	cn->timeouts.icmp = 4000;
@@ -720,9 +724,9 @@ static struct nfct_conn *track(struct kunit *test, struct nfct_net *cn,
 		KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &t));
 		ct = nfct_conn_alloc(&t, &r);
 		KUNIT_ASSERT_NOT_NULL(test, ct);
-		KUNIT_ASSERT_TRUE(test, l4p->new(ct, skb, off));
+		KUNIT_ASSERT_TRUE(test, l4p->new(ct, skb, off, cn));
 	}
-	KUNIT_EXPECT_TRUE(test, l4p->packet(ct, skb, off, dir, cn));
+	KUNIT_EXPECT_EQ(test, l4p->packet(ct, skb, off, dir, cn), NFCT_TRACK_ACCEPT);
 	kfree_skb(skb);
 	return ct;
 }
@@ -948,8 +952,792 @@ static struct kunit_suite pkt_suite = {
 	.test_cases = pkt_cases,
 };
 
+/* --- TCP window tracking: nfct_tcp_in_window() on states built by hand --- */
+
+#define ORIG	NFCT_DIR_ORIGINAL
+#define REPLY	NFCT_DIR_REPLY
+#define WS	IP_CT_TCP_FLAG_WINDOW_SCALE
+#define SACKOK	IP_CT_TCP_FLAG_SACK_PERM
+#define UNACKED	IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED
+
+/* A segment as nfct_tcp_parse() reads it, without options. */
+static struct nfct_tcp_seg seg_of(u8 flags, u32 seq, u32 ack, u32 len, u16 win)
+{
+	struct nfct_tcp_seg seg = {
+		.seq = seq, .ack = ack, .sack = ack, .win = win, .flags = flags,
+	};
+
+	seg.end = seq + len + !!(flags & TCPHDR_SYN) + !!(flags & TCPHDR_FIN);
+	return seg;
+}
+
+/* With a window scale option (@wscale >= 0) and/or SACK permitted. */
+static struct nfct_tcp_seg syn_of(u8 flags, u32 seq, u32 ack, u16 win,
+				  int wscale, bool sack_perm)
+{
+	struct nfct_tcp_seg seg = seg_of(flags, seq, ack, 0, win);
+
+	seg.has_opts = wscale >= 0 || sack_perm;
+	if (wscale >= 0) {
+		seg.wscale = wscale;
+		seg.opt_flags |= WS;
+	}
+	if (sack_perm)
+		seg.opt_flags |= SACKOK;
+	return seg;
+}
+
+/* Runs @seg through the window check as the table would move @st. */
+static enum nfct_track window(struct nfct_tcp_state *st, enum nfct_dir dir,
+			      const struct nfct_tcp_seg *seg, u8 next)
+{
+	enum nfct_track res;
+
+	res = nfct_tcp_in_window(st, dir, nfct_tcp_classify(seg->flags), seg, false);
+	if (res == NFCT_TRACK_ACCEPT)
+		st->state = next;
+	return res;
+}
+
+/* SYN from @ci and SYN/ACK from @si, as given; the handshake's last ACK is the test's. */
+static void window_open(struct kunit *test, struct nfct_tcp_state *st,
+			const struct nfct_tcp_seg *syn, const struct nfct_tcp_seg *synack)
+{
+	memset(st, 0, sizeof(*st));
+	nfct_tcp_window_new(st, syn, false);
+	KUNIT_ASSERT_EQ(test, window(st, ORIG, syn, NFCT_TCP_SYN_SENT), NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_EQ(test, window(st, REPLY, synack, NFCT_TCP_SYN_RECV), NFCT_TRACK_ACCEPT);
+}
+
+static void window_handshake(struct kunit *test, struct nfct_tcp_state *st,
+			     u32 ci, u32 si, u16 win)
+{
+	struct nfct_tcp_seg syn = seg_of(TCPHDR_SYN, ci, 0, 0, win);
+	struct nfct_tcp_seg synack = seg_of(TCPHDR_SYN | TCPHDR_ACK, si, ci + 1, 0, win);
+	struct nfct_tcp_seg ack = seg_of(TCPHDR_ACK, ci + 1, si + 1, 0, win);
+
+	window_open(test, st, &syn, &synack);
+	KUNIT_ASSERT_EQ(test, window(st, ORIG, &ack, NFCT_TCP_ESTABLISHED), NFCT_TRACK_ACCEPT);
+}
+
+/* Both sequence spaces cross 2^32 mid-connection. */
+static void window_wraparound(struct kunit *test)
+{
+	const u32 ci = 0xffffff00, si = 0xfffffff0;
+	struct nfct_tcp_state st;
+	struct nfct_tcp_seg seg;
+
+	window_handshake(test, &st, ci, si, 65535);
+	seg = seg_of(TCPHDR_ACK, ci + 1, si + 1, 1000, 65535);
+	KUNIT_EXPECT_EQ(test, window(&st, ORIG, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st.seen[ORIG].end, 0x2e9U);	/* ci + 1001, wrapped */
+	KUNIT_EXPECT_TRUE(test, st.seen[ORIG].flags & UNACKED);
+
+	seg = seg_of(TCPHDR_ACK, si + 1, ci + 1001, 100, 65535);
+	KUNIT_EXPECT_EQ(test, window(&st, REPLY, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_FALSE(test, st.seen[ORIG].flags & UNACKED);
+	KUNIT_EXPECT_EQ(test, st.seen[REPLY].maxack, ci + 1001);
+	KUNIT_EXPECT_EQ(test, st.seen[ORIG].maxend, ci + 1001 + 65535);
+	KUNIT_EXPECT_EQ(test, st.seen[REPLY].end, si + 101);
+
+	/* A retransmission from before the wrap is still in the window. */
+	seg = seg_of(TCPHDR_ACK, ci + 1, si + 101, 1000, 65535);
+	KUNIT_EXPECT_EQ(test, window(&st, ORIG, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_ACCEPT);
+	/* Data far past what the server allowed, and an ACK of unsent data. */
+	seg = seg_of(TCPHDR_ACK, ci + 1001 + 65535 + 70000, si + 101, 10, 65535);
+	KUNIT_EXPECT_EQ(test, window(&st, ORIG, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_INVALID);
+	seg = seg_of(TCPHDR_ACK, ci + 1001, si + 102, 0, 65535);
+	KUNIT_EXPECT_EQ(test, window(&st, ORIG, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_INVALID);
+}
+
+/* Scaled windows when both SYNs offer scaling; the SYNs' own are not scaled. */
+static void window_scale_both_sides(struct kunit *test)
+{
+	struct nfct_tcp_seg syn = syn_of(TCPHDR_SYN, 1000, 0, 65535, 7, false);
+	struct nfct_tcp_seg synack = syn_of(TCPHDR_SYN | TCPHDR_ACK, 5000, 1001, 65535, 8, false);
+	struct nfct_tcp_state st;
+	struct nfct_tcp_seg seg;
+
+	window_open(test, &st, &syn, &synack);
+	KUNIT_EXPECT_EQ(test, st.seen[ORIG].scale, 7);
+	KUNIT_EXPECT_EQ(test, st.seen[REPLY].scale, 8);
+	KUNIT_EXPECT_EQ(test, st.seen[ORIG].maxend, 1001U + 65535);
+	seg = seg_of(TCPHDR_ACK, 1001, 5001, 0, 100);
+	KUNIT_EXPECT_EQ(test, window(&st, ORIG, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st.seen[REPLY].maxend, 5001U + (100 << 7));
+	seg = seg_of(TCPHDR_ACK, 5001, 1001, 0, 1000);
+	KUNIT_EXPECT_EQ(test, window(&st, REPLY, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st.seen[ORIG].maxend, 1001U + (1000 << 8));
+	KUNIT_EXPECT_EQ(test, st.seen[REPLY].maxwin, 1000U << 8);
+}
+
+/* One SYN without the option: neither side scales (RFC 7323). */
+static void window_scale_one_side(struct kunit *test)
+{
+	struct nfct_tcp_seg syn = syn_of(TCPHDR_SYN, 1000, 0, 65535, 7, false);
+	struct nfct_tcp_seg synack = seg_of(TCPHDR_SYN | TCPHDR_ACK, 5000, 1001, 0, 65535);
+	struct nfct_tcp_state st;
+	struct nfct_tcp_seg seg;
+
+	window_open(test, &st, &syn, &synack);
+	KUNIT_EXPECT_EQ(test, st.seen[ORIG].scale, 0);
+	KUNIT_EXPECT_EQ(test, st.seen[REPLY].scale, 0);
+	seg = seg_of(TCPHDR_ACK, 1001, 5001, 0, 100);
+	KUNIT_EXPECT_EQ(test, window(&st, ORIG, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st.seen[REPLY].maxend, 5001U + 100);
+
+	/* The other way round. */
+	syn = seg_of(TCPHDR_SYN, 1000, 0, 0, 65535);
+	synack = syn_of(TCPHDR_SYN | TCPHDR_ACK, 5000, 1001, 65535, 8, false);
+	window_open(test, &st, &syn, &synack);
+	KUNIT_EXPECT_EQ(test, st.seen[REPLY].scale, 0);
+}
+
+/* A TCP segment in an IPv4 packet: @optlen bytes of @opt, then @len zero bytes. */
+static struct sk_buff *build_tcp(struct kunit *test, u8 flags, u32 seq, u32 ack,
+				 u16 win, const u8 *opt, unsigned int optlen,
+				 unsigned int len)
+{
+	unsigned int l4len = sizeof(struct tcphdr) + optlen + len;
+	u8 *buf = kunit_kzalloc(test, l4len, GFP_KERNEL);
+	struct tcphdr *th = (struct tcphdr *)buf;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	th->source = htons(40000);
+	th->dest = htons(80);
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->window = htons(win);
+	th->doff = (sizeof(*th) + optlen) / 4;
+	tcp_flag_byte(th) = flags;
+	memcpy(buf + sizeof(*th), opt, optlen);
+	return build_ipv4(test, IPPROTO_TCP, buf, l4len);
+}
+
+/* Options as a stack writes them: scale clamped to 14, the highest SACK edge. */
+static void window_parse_options(struct kunit *test)
+{
+	static const u8 syn_opts[] = {
+		TCPOPT_MSS, TCPOLEN_MSS, 0x05, 0xb4,
+		TCPOPT_NOP, TCPOPT_WINDOW, TCPOLEN_WINDOW, 15,
+		TCPOPT_SACK_PERM, TCPOLEN_SACK_PERM, TCPOPT_NOP, TCPOPT_NOP,
+	};
+	static const u8 sack_opts[] = {
+		TCPOPT_NOP, TCPOPT_NOP, TCPOPT_SACK, 2 + 3 * 8,
+		0, 0, 0x03, 0xe8,	0, 0, 0x07, 0xd0,	/* 1000-2000 */
+		0, 0, 0x13, 0x88,	0, 0, 0x17, 0x70,	/* 5000-6000 */
+		0, 0, 0x0b, 0xb8,	0, 0, 0x0f, 0xa0,	/* 3000-4000 */
+	};
+	struct nfct_tcp_seg seg;
+	struct sk_buff *skb;
+
+	skb = build_tcp(test, TCPHDR_SYN, 77, 0, 65535, syn_opts, sizeof(syn_opts), 0);
+	nfct_tcp_parse(skb, 20, (struct tcphdr *)(skb->data + 20), &seg);
+	KUNIT_EXPECT_TRUE(test, seg.has_opts);
+	KUNIT_EXPECT_EQ(test, seg.wscale, TCP_MAX_WSCALE);
+	KUNIT_EXPECT_EQ(test, seg.opt_flags, WS | SACKOK);
+	KUNIT_EXPECT_EQ(test, seg.end, 78U);
+	kfree_skb(skb);
+
+	skb = build_tcp(test, TCPHDR_ACK | TCPHDR_FIN, 100, 500, 1, sack_opts,
+			sizeof(sack_opts), 30);
+	nfct_tcp_parse(skb, 20, (struct tcphdr *)(skb->data + 20), &seg);
+	KUNIT_EXPECT_EQ(test, seg.ack, 500U);
+	KUNIT_EXPECT_EQ(test, seg.sack, 6000U);
+	KUNIT_EXPECT_EQ(test, seg.end, 131U);	/* 30 bytes and the FIN */
+	KUNIT_EXPECT_EQ(test, seg.opt_flags, 0);
+	kfree_skb(skb);
+
+	/* Blocks below the ACK leave it as it is. */
+	skb = build_tcp(test, TCPHDR_ACK, 100, 9000, 1, sack_opts, sizeof(sack_opts), 0);
+	nfct_tcp_parse(skb, 20, (struct tcphdr *)(skb->data + 20), &seg);
+	KUNIT_EXPECT_EQ(test, seg.sack, 9000U);
+	kfree_skb(skb);
+}
+
+/* A zero window lets one byte probe it and no more. */
+static void window_zero(struct kunit *test)
+{
+	struct nfct_tcp_seg syn = seg_of(TCPHDR_SYN, 1000, 0, 0, 65535);
+	struct nfct_tcp_seg synack = seg_of(TCPHDR_SYN | TCPHDR_ACK, 5000, 1001, 0, 0);
+	struct nfct_tcp_state st;
+	struct nfct_tcp_seg seg;
+
+	window_open(test, &st, &syn, &synack);
+	KUNIT_EXPECT_EQ(test, st.seen[ORIG].maxend, 1002U);
+	KUNIT_EXPECT_EQ(test, st.seen[REPLY].maxwin, 1U);
+	seg = seg_of(TCPHDR_ACK, 1001, 5001, 1, 65535);
+	KUNIT_EXPECT_EQ(test, window(&st, ORIG, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_ACCEPT);
+	seg = seg_of(TCPHDR_ACK, 1003, 5001, 100, 65535);
+	KUNIT_EXPECT_EQ(test, window(&st, ORIG, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, st.last_win, 65535);
+}
+
+/* SACK blocks extend the ACK, if the receiver allowed them. */
+static void window_sack_extends_ack(struct kunit *test)
+{
+	struct nfct_tcp_seg syn = syn_of(TCPHDR_SYN, 1000, 0, 65535, -1, true);
+	struct nfct_tcp_seg synack = syn_of(TCPHDR_SYN | TCPHDR_ACK, 5000, 1001, 65535, -1, true);
+	struct nfct_tcp_state st, copy;
+	struct nfct_tcp_seg seg;
+
+	window_open(test, &st, &syn, &synack);
+	seg = seg_of(TCPHDR_ACK, 1001, 5001, 2000, 65535);
+	KUNIT_ASSERT_EQ(test, window(&st, ORIG, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_ACCEPT);
+
+	/* The first 1000 bytes lost, the next 1000 selectively acknowledged. */
+	seg = seg_of(TCPHDR_ACK, 5001, 1001, 0, 65535);
+	seg.sack = 3001;
+	copy = st;
+	KUNIT_EXPECT_EQ(test, window(&st, REPLY, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st.seen[ORIG].maxend, 3001U + 65535);
+	KUNIT_EXPECT_EQ(test, st.seen[REPLY].maxwin, 65535U + 2000);
+	KUNIT_EXPECT_EQ(test, st.seen[REPLY].maxack, 1001U);
+
+	/* A SACK edge past the data sent fails III... */
+	seg.sack = 3002;
+	st = copy;
+	KUNIT_EXPECT_EQ(test, window(&st, REPLY, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_INVALID);
+	/* ...unless the client never allowed SACK: then only the ACK counts. */
+	st = copy;
+	st.seen[ORIG].flags &= ~SACKOK;
+	KUNIT_EXPECT_EQ(test, window(&st, REPLY, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st.seen[ORIG].maxend, 1001U + 65535);
+}
+
+/*
+ * An established connection, built by hand: the client has sent up to C and
+ * may send to C + 2000, the server up to S and to S + 2000; windows 1000.
+ */
+#define C	0x10000U
+#define S	0x50000U
+
+static void window_state(struct nfct_tcp_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->state = NFCT_TCP_ESTABLISHED;
+	st->seen[ORIG] = (struct nfct_tcp_seen){ .end = C, .maxend = C + 2000, .maxwin = 1000 };
+	st->seen[REPLY] = (struct nfct_tcp_seen){ .end = S, .maxend = S + 2000, .maxwin = 1000 };
+}
+
+/* The verdict on a client segment, and whether the state changed. */
+static enum nfct_track client_says(u8 flags, u32 seq, u32 ack, u32 len,
+				   bool liberal, bool *changed)
+{
+	struct nfct_tcp_seg seg = seg_of(flags, seq, ack, len, 1000);
+	struct nfct_tcp_state st, before;
+	enum nfct_track res;
+
+	window_state(&st);
+	before = st;
+	res = nfct_tcp_in_window(&st, ORIG, nfct_tcp_classify(flags), &seg, liberal);
+	*changed = memcmp(&st, &before, sizeof(st));
+	return res;
+}
+
+/* Each bound, just inside and just outside, and what be_liberal makes of it. */
+static void window_bounds(struct kunit *test)
+{
+	const u8 A = TCPHDR_ACK;
+	bool changed;
+
+	KUNIT_EXPECT_EQ(test, client_says(A, C, S, 10, false, &changed), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_TRUE(test, changed);
+
+	/* I: seq <= sender.maxend, INVALID beyond (past the overshot allowance). */
+	KUNIT_EXPECT_EQ(test, client_says(A, C + 2000, S, 10, false, &changed), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, client_says(A, C + 3000, S, 10, false, &changed), NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_FALSE(test, changed);
+	/* III: sack <= receiver.end, INVALID beyond. */
+	KUNIT_EXPECT_EQ(test, client_says(A, C, S + 1, 0, false, &changed), NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_FALSE(test, changed);
+	/* II: end >= sender.end - receiver.maxwin, IGNORE below. */
+	KUNIT_EXPECT_EQ(test, client_says(A, C - 1010, S, 10, false, &changed), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, client_says(A, C - 1011, S, 10, false, &changed), NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_FALSE(test, changed);
+	/* IV: sack >= receiver.end - max(sender.maxwin, 66000), IGNORE below. */
+	KUNIT_EXPECT_EQ(test, client_says(A, C, S - 66000, 0, false, &changed), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, client_says(A, C, S - 66001, 0, false, &changed), NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_FALSE(test, changed);
+
+	/* be_liberal: every failure passes, and teaches nothing. */
+	KUNIT_EXPECT_EQ(test, client_says(A, C + 3000, S, 10, true, &changed), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_FALSE(test, changed);
+	KUNIT_EXPECT_EQ(test, client_says(A, C, S + 1, 0, true, &changed), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_FALSE(test, changed);
+	KUNIT_EXPECT_EQ(test, client_says(A, C - 1011, S, 10, true, &changed), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_FALSE(test, changed);
+	KUNIT_EXPECT_EQ(test, client_says(A, C, S - 66001, 0, true, &changed), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_FALSE(test, changed);
+}
+
+/* A segment past the window by less than the receiver's largest window. */
+static void window_overshot(struct kunit *test)
+{
+	struct nfct_tcp_state st;
+	struct nfct_tcp_seg seg;
+
+	/* Starts 1 past maxend: overshoots by 102, within maxwin 1000. */
+	window_state(&st);
+	seg = seg_of(TCPHDR_ACK, C + 2001, S, 100, 1000);
+	KUNIT_EXPECT_EQ(test, window(&st, ORIG, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_EQ(test, st.seen[ORIG].end, C + 2101);
+	KUNIT_EXPECT_TRUE(test, st.seen[ORIG].flags & UNACKED);
+	/* So the ACK for it is not over III's bound. */
+	seg = seg_of(TCPHDR_ACK, S, C + 2101, 0, 1000);
+	KUNIT_EXPECT_EQ(test, window(&st, REPLY, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_ACCEPT);
+
+	/* Overshooting by more than maxwin is INVALID. */
+	window_state(&st);
+	seg = seg_of(TCPHDR_ACK, C + 2001, S, 999, 1000);
+	KUNIT_EXPECT_EQ(test, window(&st, ORIG, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, st.seen[ORIG].end, C);
+
+	/* The sender's BE_LIBERAL (a picked-up flow) accepts it. */
+	window_state(&st);
+	st.seen[ORIG].flags |= IP_CT_TCP_FLAG_BE_LIBERAL;
+	seg = seg_of(TCPHDR_ACK, C + 2001, S, 100, 1000);
+	KUNIT_EXPECT_EQ(test, window(&st, ORIG, &seg, NFCT_TCP_ESTABLISHED), NFCT_TRACK_ACCEPT);
+}
+
+/* Identical pure ACKs in a row count as retransmissions. */
+static void window_retrans_counting(struct kunit *test)
+{
+	struct nfct_tcp_seg seg = seg_of(TCPHDR_ACK, C, S, 0, 1000);
+	struct nfct_tcp_state st;
+	int i;
+
+	window_state(&st);
+	for (i = 0; i < 4; i++) {
+		KUNIT_EXPECT_EQ(test, window(&st, ORIG, &seg, NFCT_TCP_ESTABLISHED),
+				NFCT_TRACK_ACCEPT);
+		KUNIT_EXPECT_EQ(test, st.retrans, i);
+	}
+	/* Another window, or the other side speaking, starts over. */
+	seg.win = 999;
+	window(&st, ORIG, &seg, NFCT_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, st.retrans, 0);
+	window(&st, ORIG, &seg, NFCT_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, st.retrans, 1);
+	seg = seg_of(TCPHDR_ACK, S, C, 0, 1000);
+	window(&st, REPLY, &seg, NFCT_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, st.retrans, 0);
+	/* A FIN is never counted. */
+	seg = seg_of(TCPHDR_ACK | TCPHDR_FIN, S, C, 0, 1000);
+	window(&st, REPLY, &seg, NFCT_TCP_FIN_WAIT);
+	window(&st, REPLY, &seg, NFCT_TCP_FIN_WAIT);
+	KUNIT_EXPECT_EQ(test, st.retrans, 0);
+}
+
+/* A new SYN with a higher sequence in SYN_SENT starts the side afresh. */
+static void window_syn_reinit(struct kunit *test)
+{
+	struct nfct_tcp_seg syn = syn_of(TCPHDR_SYN, 1000, 0, 2000, 5, true);
+	struct nfct_tcp_state st = {};
+
+	nfct_tcp_window_new(&st, &syn, false);
+	KUNIT_ASSERT_EQ(test, window(&st, ORIG, &syn, NFCT_TCP_SYN_SENT), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st.seen[ORIG].flags & (WS | SACKOK), WS | SACKOK);
+
+	syn = seg_of(TCPHDR_SYN, 900, 0, 0, 3000);
+	KUNIT_EXPECT_EQ(test, window(&st, ORIG, &syn, NFCT_TCP_SYN_SENT), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st.seen[ORIG].end, 1001U);
+
+	/* Options, but neither scaling nor SACK: both are forgotten. */
+	syn = syn_of(TCPHDR_SYN, 8000, 0, 3000, -1, false);
+	syn.has_opts = true;
+	KUNIT_EXPECT_EQ(test, window(&st, ORIG, &syn, NFCT_TCP_SYN_SENT), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st.seen[ORIG].end, 8001U);
+	KUNIT_EXPECT_EQ(test, st.seen[ORIG].maxwin, 3000U);
+	KUNIT_EXPECT_EQ(test, st.seen[ORIG].flags & (WS | SACKOK), 0);
+}
+
+static struct kunit_case tcp_window_cases[] = {
+	KUNIT_CASE(window_wraparound),
+	KUNIT_CASE(window_scale_both_sides),
+	KUNIT_CASE(window_scale_one_side),
+	KUNIT_CASE(window_parse_options),
+	KUNIT_CASE(window_zero),
+	KUNIT_CASE(window_sack_extends_ack),
+	KUNIT_CASE(window_bounds),
+	KUNIT_CASE(window_overshot),
+	KUNIT_CASE(window_retrans_counting),
+	KUNIT_CASE(window_syn_reinit),
+	{}
+};
+
+static struct kunit_suite tcp_window_suite = {
+	.name = "nf_ct_tcp_window",
+	.test_cases = tcp_window_cases,
+};
+
+/* --- The TCP packet function: whole segments through nfct_l4proto_tcp --- */
+
+#define TCP_TRACKER	nfct_l4proto_find(IPPROTO_TCP)
+
+/* nf_conntrack's defaults. */
+static struct nfct_net *tcp_net(struct kunit *test)
+{
+	static const int secs[NFCT_TCP_STATE_COUNT] = {
+		120, 120, 60, 432000, 120, 60, 30, 120, 10, 120,
+	};
+	struct nfct_net *cn = kunit_kzalloc(test, sizeof(*cn), GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, cn);
+	for (i = 0; i < NFCT_TCP_STATE_COUNT; i++)
+		cn->timeouts.tcp[i] = secs[i] * HZ;
+	cn->timeouts.tcp_unack = 300 * HZ;
+	cn->timeouts.tcp_retrans = 300 * HZ;
+	cn->tcp.loose = 1;
+	cn->tcp.max_retrans = 3;
+	return cn;
+}
+
+/* One segment of @ct's connection from @dir; a reply sets SEEN_REPLY as the hook does. */
+static enum nfct_track conn_seg(struct kunit *test, struct nfct_net *cn,
+				struct nfct_conn *ct, enum nfct_dir dir, u8 flags,
+				u32 seq, u32 ack, unsigned int len)
+{
+	struct sk_buff *skb = build_tcp(test, flags, seq, ack, 64000, NULL, 0, len);
+	enum nfct_track res = TCP_TRACKER->packet(ct, skb, 20, dir, cn);
+
+	kfree_skb(skb);
+	if (dir == REPLY && (res == NFCT_TRACK_ACCEPT || res == NFCT_TRACK_IGNORE))
+		set_bit(NFCT_SEEN_REPLY, &ct->status);
+	return res;
+}
+
+/* A new entry from its first segment, as nfct_new() makes it. */
+static struct nfct_conn *conn_first(struct kunit *test, struct nfct_net *cn,
+				    u8 flags, u32 seq, u32 ack)
+{
+	struct sk_buff *skb = build_tcp(test, flags, seq, ack, 64000, NULL, 0, 0);
+	struct nfct_tuple t, r;
+	struct nfct_conn *ct;
+	unsigned int off;
+
+	KUNIT_ASSERT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), 0);
+	KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &t));
+	ct = nfct_conn_alloc(&t, &r);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	if (!TCP_TRACKER->new(ct, skb, off, cn)) {
+		kfree_skb(skb);
+		nfct_conn_put(ct);
+		return NULL;
+	}
+	KUNIT_EXPECT_EQ(test, TCP_TRACKER->packet(ct, skb, off, ORIG, cn),
+			NFCT_TRACK_ACCEPT);
+	kfree_skb(skb);
+	return ct;
+}
+
+/* Client ISN 1000, server ISN 5000, handshake done: ESTABLISHED and ASSURED. */
+static struct nfct_conn *conn_established(struct kunit *test, struct nfct_net *cn)
+{
+	struct nfct_conn *ct = conn_first(test, cn, TCPHDR_SYN, 1000, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_ASSERT_EQ(test, conn_seg(test, cn, ct, REPLY, TCPHDR_SYN | TCPHDR_ACK, 5000, 1001, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_ACK, 1001, 5001, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_EQ(test, ct->proto.tcp.state, NFCT_TCP_ESTABLISHED);
+	KUNIT_ASSERT_TRUE(test, test_bit(NFCT_ASSURED, &ct->status));
+	return ct;
+}
+
+/* The client closes first; the server's last ACK leaves TIME_WAIT. */
+static void conn_close(struct kunit *test, struct nfct_net *cn, struct nfct_conn *ct)
+{
+	KUNIT_ASSERT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_FIN | TCPHDR_ACK, 1001, 5001, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_EQ(test, conn_seg(test, cn, ct, REPLY, TCPHDR_ACK, 5001, 1002, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_EQ(test, conn_seg(test, cn, ct, REPLY, TCPHDR_FIN | TCPHDR_ACK, 5001, 1002, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_EQ(test, ct->proto.tcp.state, NFCT_TCP_LAST_ACK);
+}
+
+/* Before any reply, a retransmitted SYN neither refreshes nor counts. */
+static void packet_syn_retransmit_no_refresh(struct kunit *test)
+{
+	struct nfct_net *cn = tcp_net(test);
+	struct nfct_conn *ct = conn_first(test, cn, TCPHDR_SYN, 1000, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	expect_timeout(test, ct, 120 * HZ);
+	nfct_refresh(ct, 5 * HZ);	/* time passes */
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_SYN, 1000, 0, 0),
+			NFCT_TRACK_IGNORE);
+	expect_timeout(test, ct, 5 * HZ);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_SYN_SENT);
+	nfct_conn_put(ct);
+}
+
+/* A connection refused by an RST goes at once. */
+static void packet_rst_before_reply_closes(struct kunit *test)
+{
+	struct nfct_net *cn = tcp_net(test);
+	struct nfct_conn *ct = conn_first(test, cn, TCPHDR_SYN, 1000, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, REPLY, TCPHDR_RST | TCPHDR_ACK, 0, 1001, 0),
+			NFCT_TRACK_CLOSE);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_CLOSE);
+	nfct_conn_put(ct);
+}
+
+/* RSTs before the peer's last ACK are INVALID; inexact ones keep ESTABLISHED. */
+static void packet_rst_validation(struct kunit *test)
+{
+	struct nfct_net *cn = tcp_net(test);
+	struct nfct_conn *ct = conn_established(test, cn);
+
+	/* The server acknowledged up to 1001. */
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_RST, 1000, 0, 0),
+			NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_ESTABLISHED);
+	/* In the window, not exact: maybe spoofed; the endpoint will challenge it. */
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_RST, 1500, 0, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_ESTABLISHED);
+	expect_timeout(test, ct, 10 * HZ);
+	/* Exactly at the peer's ACK: closes. */
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_RST, 1001, 0, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_CLOSE);
+	nfct_conn_put(ct);
+
+	/* tcp_ignore_invalid_rst lets the early one through. */
+	cn->tcp.ignore_invalid_rst = 1;
+	ct = conn_established(test, cn);
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_RST, 1000, 0, 0),
+			NFCT_TRACK_ACCEPT);
+	nfct_conn_put(ct);
+}
+
+/* While closing, an RST is not checked at all: the tuple may be reused. */
+static void packet_rst_unchecked_when_closing(struct kunit *test)
+{
+	struct nfct_net *cn = tcp_net(test);
+	struct nfct_conn *ct = conn_established(test, cn);
+
+	KUNIT_ASSERT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_FIN | TCPHDR_ACK, 1001, 5001, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_EQ(test, ct->proto.tcp.state, NFCT_TCP_FIN_WAIT);
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_RST, 7, 0, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_CLOSE);
+	nfct_conn_put(ct);
+}
+
+/* A SYN after a close seen whole reopens; after an unexplained TIME_WAIT it is ignored. */
+static void packet_reopen(struct kunit *test)
+{
+	struct nfct_net *cn = tcp_net(test);
+	struct nfct_conn *ct = conn_established(test, cn);
+
+	conn_close(test, cn, ct);
+	KUNIT_ASSERT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_ACK, 1002, 5002, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_EQ(test, ct->proto.tcp.state, NFCT_TCP_TIME_WAIT);
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_SYN, 90000, 0, 0),
+			NFCT_TRACK_REOPEN);
+
+	/* Nobody was seen closing first, and no RST: the endpoints may disagree. */
+	ct->proto.tcp.seen[ORIG].flags &= ~IP_CT_TCP_FLAG_CLOSE_INIT;
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_SYN, 90000, 0, 0),
+			NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_TIME_WAIT);
+	nfct_conn_put(ct);
+}
+
+/* A SYN/ACK answering an ignored SYN resynchronises the entry. */
+static void packet_ignored_syn_resync(struct kunit *test)
+{
+	struct nfct_net *cn = tcp_net(test);
+	struct nfct_conn *ct = conn_established(test, cn);
+
+	/* The client restarted; we still think the old connection is open. */
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_SYN, 70000, 0, 0),
+			NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_ESTABLISHED);
+	/* A SYN/ACK for another SYN changes nothing. */
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, REPLY, TCPHDR_SYN | TCPHDR_ACK, 9000, 123, 0),
+			NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_SYN, 70000, 0, 0),
+			NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, REPLY, TCPHDR_SYN | TCPHDR_ACK, 9000, 70001, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_SYN_RECV);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.seen[ORIG].end, 70001U);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.seen[REPLY].end, 9001U);
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_ACK, 70001, 9001, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_ESTABLISHED);
+	nfct_conn_put(ct);
+}
+
+/* In LAST_ACK, the ACK answering a SYN is a challenge ACK, not the last ACK. */
+static void packet_challenge_ack_in_last_ack(struct kunit *test)
+{
+	struct nfct_net *cn = tcp_net(test);
+	struct nfct_conn *ct = conn_established(test, cn);
+
+	conn_close(test, cn, ct);
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_SYN, 90000, 0, 0),
+			NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_TRUE(test, ct->proto.tcp.last_flags & IP_CT_EXP_CHALLENGE_ACK);
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, REPLY, TCPHDR_ACK, 5002, 1002, 0),
+			NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_LAST_ACK);
+	/* The real last ACK still ends it. */
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_ACK, 1002, 5002, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_TIME_WAIT);
+	nfct_conn_put(ct);
+}
+
+/* Both sides send a SYN: SYN_SENT2, then the reply's ACK establishes. */
+static void packet_simultaneous_open(struct kunit *test)
+{
+	struct nfct_net *cn = tcp_net(test);
+	struct nfct_conn *ct = conn_first(test, cn, TCPHDR_SYN, 1000, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	/* Like a retransmitted SYN, the reply's SYN refreshes nothing. */
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, REPLY, TCPHDR_SYN, 5000, 0, 0),
+			NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_SYN_SENT2);
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_SYN | TCPHDR_ACK, 1000, 5001, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_SYN_RECV);
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, REPLY, TCPHDR_ACK, 5001, 1001, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_ESTABLISHED);
+	KUNIT_EXPECT_TRUE(test, test_bit(NFCT_ASSURED, &ct->status));
+	nfct_conn_put(ct);
+}
+
+/* Mid-stream pickup only with tcp_loose, and then without window checks. */
+static void packet_pickup_needs_loose(struct kunit *test)
+{
+	struct nfct_net *cn = tcp_net(test);
+	const u8 both = IP_CT_TCP_FLAG_SACK_PERM | IP_CT_TCP_FLAG_BE_LIBERAL;
+	struct nfct_conn *ct;
+
+	cn->tcp.loose = 0;
+	KUNIT_EXPECT_NULL(test, conn_first(test, cn, TCPHDR_ACK, 1000, 5000));
+	cn->tcp.loose = 1;
+	ct = conn_first(test, cn, TCPHDR_ACK, 1000, 5000);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.seen[ORIG].flags & both, both);
+	KUNIT_EXPECT_EQ(test, ct->proto.tcp.seen[REPLY].flags & both, both);
+	expect_timeout(test, ct, 300 * HZ);
+	/* Far out of any window, still accepted. */
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_ACK, 1000 + (1U << 30), 5000, 0),
+			NFCT_TRACK_ACCEPT);
+	nfct_conn_put(ct);
+}
+
+/* An out-of-window FIN, then RST, on an assured flow shortens it to UNACK. */
+static void packet_invalid_close_lowers_timeout(struct kunit *test)
+{
+	struct nfct_net *cn = tcp_net(test);
+	struct nfct_conn *ct = conn_established(test, cn);
+
+	expect_timeout(test, ct, 432000 * HZ);
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_FIN | TCPHDR_ACK,
+				      1001 + 200000, 5001, 0), NFCT_TRACK_INVALID);
+	expect_timeout(test, ct, 432000 * HZ);
+	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, REPLY, TCPHDR_RST, 5001 + 200000, 0, 0),
+			NFCT_TRACK_INVALID);
+	expect_timeout(test, ct, 300 * HZ);
+	nfct_conn_put(ct);
+}
+
+/* A corrupt segment is INVALID where packets arrive; what we send is trusted. */
+static void packet_bad_checksum(struct kunit *test)
+{
+	struct nfct_net *cn = tcp_net(test);
+	struct sk_buff *skb = build_tcp(test, TCPHDR_SYN, 1000, 0, 64000, NULL, 0, 0);
+	struct tcphdr *th = (struct tcphdr *)(skb->data + 20);
+	unsigned int invalid = 0;
+	struct nfct_conn *got;
+	u8 info;
+	int cpu;
+
+	cn->stat = alloc_percpu(struct nfct_stat);
+	KUNIT_ASSERT_NOT_NULL(test, cn->stat);
+	ip_send_check(ip_hdr(skb));
+	th->check = tcp_v4_check(sizeof(*th), A_ADDR, B_ADDR,
+				 csum_partial(th, sizeof(*th), 0));
+	KUNIT_EXPECT_FALSE(test, TCP_TRACKER->error(cn, skb, 20, NF_INET_PRE_ROUTING));
+	skb->ip_summed = CHECKSUM_NONE;
+	th->check ^= htons(1);
+	KUNIT_EXPECT_FALSE(test, TCP_TRACKER->error(cn, skb, 20, NF_INET_LOCAL_OUT));
+	skb->ip_summed = CHECKSUM_NONE;
+	KUNIT_EXPECT_TRUE(test, TCP_TRACKER->error(cn, skb, 20, NF_INET_PRE_ROUTING));
+	for_each_possible_cpu(cpu)
+		invalid += per_cpu_ptr(cn->stat, cpu)->invalid;
+	KUNIT_EXPECT_EQ(test, invalid, 1U);
+	KUNIT_ASSERT_TRUE(test, nfct_pkt_take(cn, skb, &got, &info));
+	KUNIT_EXPECT_EQ(test, info, (u8)NFCT_INFO_INVALID);
+	kfree_skb(skb);
+	free_percpu(cn->stat);
+}
+
+/* The timeout an accepted packet sets, rule by rule, in nf_conntrack's order. */
+static void packet_timeout_choice(struct kunit *test)
+{
+	struct nfct_net *cn = timeouts_net(test);
+	struct nfct_tcp_state st = { .last_win = 1000 };
+	const int es = 1000 + NFCT_TCP_ESTABLISHED;
+
+	cn->timeouts.tcp_retrans = 600;
+	KUNIT_EXPECT_EQ(test, nfct_tcp_timeout(&st, NFCT_TCP_ESTABLISHED, NFCT_TCP_ACK, cn), es);
+	st.last_win = 0;
+	KUNIT_EXPECT_EQ(test, nfct_tcp_timeout(&st, NFCT_TCP_ESTABLISHED, NFCT_TCP_ACK, cn), 600);
+	st.seen[REPLY].flags |= UNACKED;
+	KUNIT_EXPECT_EQ(test, nfct_tcp_timeout(&st, NFCT_TCP_ESTABLISHED, NFCT_TCP_ACK, cn), 500);
+	KUNIT_EXPECT_EQ(test, nfct_tcp_timeout(&st, NFCT_TCP_ESTABLISHED, NFCT_TCP_RST, cn),
+			1000 + NFCT_TCP_CLOSE);
+	st.retrans = 2;
+	KUNIT_EXPECT_EQ(test, nfct_tcp_timeout(&st, NFCT_TCP_ESTABLISHED, NFCT_TCP_ACK, cn), 500);
+	st.retrans = 3;
+	KUNIT_EXPECT_EQ(test, nfct_tcp_timeout(&st, NFCT_TCP_ESTABLISHED, NFCT_TCP_RST, cn), 600);
+	/* The caps only ever shorten. */
+	cn->timeouts.tcp[NFCT_TCP_SYN_RECV] = 100;
+	KUNIT_EXPECT_EQ(test, nfct_tcp_timeout(&st, NFCT_TCP_SYN_RECV, NFCT_TCP_ACK, cn), 100);
+	st.retrans = 0;
+	KUNIT_EXPECT_EQ(test, nfct_tcp_timeout(&st, NFCT_TCP_SYN_RECV, NFCT_TCP_ACK, cn), 100);
+}
+
+static struct kunit_case tcp_packet_cases[] = {
+	KUNIT_CASE(packet_syn_retransmit_no_refresh),
+	KUNIT_CASE(packet_rst_before_reply_closes),
+	KUNIT_CASE(packet_rst_validation),
+	KUNIT_CASE(packet_rst_unchecked_when_closing),
+	KUNIT_CASE(packet_reopen),
+	KUNIT_CASE(packet_ignored_syn_resync),
+	KUNIT_CASE(packet_challenge_ack_in_last_ack),
+	KUNIT_CASE(packet_simultaneous_open),
+	KUNIT_CASE(packet_pickup_needs_loose),
+	KUNIT_CASE(packet_invalid_close_lowers_timeout),
+	KUNIT_CASE(packet_bad_checksum),
+	KUNIT_CASE(packet_timeout_choice),
+	{}
+};
+
+static struct kunit_suite tcp_packet_suite = {
+	.name = "nf_ct_tcp_packet",
+	.test_cases = tcp_packet_cases,
+};
+
 kunit_test_suites(&tuple_suite, &tcp_suite, &proc_suite, &table_suite,
-		  &hash_suite, &timeout_suite, &pkt_suite);
+		  &hash_suite, &timeout_suite, &pkt_suite, &tcp_window_suite,
+		  &tcp_packet_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for nf_ct");

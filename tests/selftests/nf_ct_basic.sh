@@ -1,13 +1,14 @@
 #!/bin/bash
 # Real stacks across a veth pair: ping, a UDP request/response and a TCP
-# connection each leave the proc line nf_conntrack would print.
+# connection each leave the proc line nf_conntrack would print; a refused
+# TCP connection leaves none.
 . "$(dirname "$0")/lib.sh"
 require_nf_ct
 
 cli=$(ns_add cli) && srv=$(ns_add srv) || tap_bail "cannot create namespaces"
 veth_link "$cli" 10.1.1.3/24 "$srv" 10.1.1.80/24 || tap_bail "cannot link namespaces"
 
-tap_begin 8
+tap_begin 9
 
 # ping: one echo request answered; ICMP is never ASSURED.
 if ip netns exec "$cli" ping -c1 -W2 10.1.1.80 > /dev/null; then
@@ -48,6 +49,12 @@ if [ "$reply" = pong ]; then
 else
 	tap_not_ok "tcp connection closed by FIN is TIME_WAIT and ASSURED (no reply: '$reply')"
 fi
+
+# A refused connection: an RST before any reply deletes the entry at once,
+# on both sides, as nf_conntrack does (else it would linger in CLOSE).
+ip netns exec "$cli" socat -T2 - TCP4:10.1.1.80:8081,sourceport=40081 < /dev/null 2> /dev/null
+refused_gone() { ! ct_has "$cli" 'dport=8081 ' && ! ct_has "$srv" 'dport=8081 '; }
+tap_check "a refused tcp connection leaves no entry" refused_gone
 
 # A closed port: the server's stack answers port unreachable. The error is
 # RELATED to the flow: it makes no entry, leaves the flow UNREPLIED, and is
