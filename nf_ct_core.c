@@ -166,6 +166,14 @@ static unsigned int nfct_hook_in(void *priv, struct sk_buff *skb,
 		return nfct_new(cn, skb, &t, off, l4);
 	case NFCT_TRACK_CLOSE:
 		nfct_account(ct, n->dir, skb);
+		/*
+		 * The entry goes now, but later hooks (-m state) must still
+		 * see this packet as part of it: the kernel's skb keeps its
+		 * entry to the end.
+		 */
+		if (refcount_inc_not_zero(&ct->use) &&
+		    nfct_pkt_attach(cn, skb, ct, nfct_info_of(n)))
+			nfct_conn_put(ct);
 		nfct_table_delete(cn, ct);
 		return NF_ACCEPT;
 	case NFCT_TRACK_ACCEPT:
@@ -225,8 +233,11 @@ static unsigned int nfct_hook_confirm(void *priv, struct sk_buff *skb,
 	/* Established packets carry no record: this is their whole cost here. */
 	if (!nfct_pkt_take(cn, skb, &ct, &info) || !ct)
 		return NF_ACCEPT;
-	/* RELATED packets (ICMP errors) point at an entry that is in already. */
-	if (info != IP_CT_NEW) {
+	/*
+	 * RELATED packets (ICMP errors) point at an entry that is in already;
+	 * a NEW one whose entry was confirmed is an RST that ended it.
+	 */
+	if (info != IP_CT_NEW || test_bit(NFCT_CONFIRMED, &ct->status)) {
 		nfct_conn_put(ct);
 		return NF_ACCEPT;
 	}

@@ -200,9 +200,16 @@ u8 nfct_packet_info(struct nfct_net *cn, const struct sk_buff *skb,
 	if (!n)
 		return NFCT_INFO_INVALID;
 	*ctp = nfct_conn_of(n);
+	return nfct_info_of(n);
+}
+
+/* What a packet matching @n in the table is, as nf_conntrack_in says it. */
+u8 nfct_info_of(const struct nfct_tuple_node *n)
+{
 	if (n->dir == NFCT_DIR_REPLY)
 		return IP_CT_ESTABLISHED_REPLY;
-	return test_bit(NFCT_SEEN_REPLY, &(*ctp)->status) ? IP_CT_ESTABLISHED : IP_CT_NEW;
+	return test_bit(NFCT_SEEN_REPLY, &nfct_conn_of(n)->status) ?
+	       IP_CT_ESTABLISHED : IP_CT_NEW;
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_packet_info);
 

@@ -279,6 +279,7 @@ bool nfct_pkt_take(const struct nfct_net *cn, const struct sk_buff *skb,
 		   struct nfct_conn **ct, u8 *info);
 u8 nfct_packet_info(struct nfct_net *cn, const struct sk_buff *skb,
 		    struct nfct_conn **ctp);
+u8 nfct_info_of(const struct nfct_tuple_node *n);
 
 /* nf_ct_tuple.c: the tracker for a protocol, the generic one by default */
 const struct nfct_l4proto *nfct_l4proto_find(u8 protonum);
