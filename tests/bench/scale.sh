@@ -12,11 +12,8 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 
 ns=nfct-scale
 in_ns() { ip netns exec $ns "$@"; }
-# bench OP ARGS...: one driver command in the netns; prints its result.
-bench() {
-	in_ns sh -c 'mount -t debugfs none /sys/kernel/debug 2>/dev/null
-		echo "$*" > /sys/kernel/debug/nfct_bench && cat /sys/kernel/debug/nfct_bench' sh "$@"
-}
+. "$repo/tests/bench/lib.sh"
+bench() { nfct_bench $ns "$@"; }
 grep -q '^nfct_bench ' /proc/modules || insmod "${NF_CT_MODDIR:-.}/nfct_bench.ko"
 case $tracker in
 nf_ct)
@@ -52,7 +49,7 @@ elapsed() { awk "BEGIN { printf \"%.2f\", $(now) - $1 }"; }
 echo "== $tracker: inserting $n entries (kernel $(uname -r))"
 result=$(bench fill d0 "$n")
 echo "$result"
-ns_total=$(sed -n 's/.* ns=\([0-9]*\).*/\1/p' <<< "$result")
+ns_total=$(result_field ns "$result")
 echo "entries=$(count) inserts_per_second=$((n * 1000000000 / ns_total))"
 
 echo "== listing"

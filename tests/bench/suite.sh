@@ -22,11 +22,8 @@ log() { echo "bench: $*" >&2; }
 emit() {	# CONFIG METRIC SIZE REP VALUE UNIT
 	printf '{"config":"%s","metric":"%s","size":%s,"rep":%s,"value":%s,"unit":"%s"}\n' "$@"
 }
-driver() {	# OP ARGS...: one nfct_bench command in the netns; prints its result
-	in_ns sh -c 'mount -t debugfs none /sys/kernel/debug 2>/dev/null
-		echo "$*" > /sys/kernel/debug/nfct_bench && cat /sys/kernel/debug/nfct_bench' sh "$@"
-}
-field() { sed -n "s/.*\\b$1=\\([0-9]*\\).*/\\1/p" <<< "$2"; }
+. "$repo/tests/bench/lib.sh"
+driver() { nfct_bench $ns "$@"; }
 now_ns() { date +%s%N; }
 
 netns_up() {
@@ -99,14 +96,14 @@ for config in none nf_conntrack nf_ct; do
 			set_udp_timeout 3600
 			base=$(mem_used_kb)
 			r=$(driver fill d0 "$size")
-			emit $config new_conn_per_s "$size" $rep "$((size * 1000000000 / $(field ns "$r")))" "1/s"
+			emit $config new_conn_per_s "$size" $rep "$((size * 1000000000 / $(result_field ns "$r")))" "1/s"
 			if [ $config != none ]; then
 				n=$(count)
 				[ "$n" -ge "$size" ] || log "only $n of $size entries made"
 				emit $config bytes_per_conn "$size" $rep "$((($(mem_used_kb) - base) * 1024 / size))" "B"
 			fi
 			r=$(driver walk d0 "$size" $walk_packets)
-			emit $config ns_per_packet "$size" $rep "$(field ns_per_packet "$r")" "ns"
+			emit $config ns_per_packet "$size" $rep "$(result_field ns_per_packet "$r")" "ns"
 
 			if [ "$size" -ge 1000000 ] && [ $rep = 1 ] && [ $config != none ]; then
 				file=/proc/net/nf_ct
@@ -138,9 +135,9 @@ for config in none nf_conntrack nf_ct; do
 						"$(awk -v s="$(in_ns sysctl -n net.nf_ct.gc_batches_over_1ms)" -v b="$(in_ns sysctl -n net.nf_ct.gc_batches)" 'BEGIN { printf "%.2f", b ? 100 * s / b : 0 }')" "%"
 				fi
 				gaps=$(cat /tmp/bench-gaps.txt)
-				emit $config clock_gap_longest_us "$size" 1 "$(($(field longest_gap_ns "$gaps") / 1000))" "us"
+				emit $config clock_gap_longest_us "$size" 1 "$(($(result_field longest_gap_ns "$gaps") / 1000))" "us"
 				emit $config clock_slices_over_1ms_pct "$size" 1 \
-					"$(awk -v s="$(field slices_with_gap_over_1ms "$gaps")" -v n="$(field slices "$gaps")" 'BEGIN { printf "%.2f", n ? 100 * s / n : 0 }')" "%"
+					"$(awk -v s="$(result_field slices_with_gap_over_1ms "$gaps")" -v n="$(result_field slices "$gaps")" 'BEGIN { printf "%.2f", n ? 100 * s / n : 0 }')" "%"
 			fi
 			netns_down
 		done
