@@ -24,7 +24,7 @@ cleanup() {
 		ip netns exec "$ns" iptables-legacy -F 2> /dev/null
 	done
 	ns_cleanup
-	[ $our_xt = 1 ] && rmmod nf_ct_xt
+	[ $our_xt = 1 ] && wait_for 5 rmmod nf_ct_xt 2> /dev/null
 }
 trap cleanup EXIT
 

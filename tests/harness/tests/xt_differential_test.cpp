@@ -22,6 +22,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -164,6 +165,9 @@ class XtDifferential : public ::testing::Test {
       topology_->d.run("iptables-legacy -w -t raw -F");
     }
     if (loaded_xt_) shell("rmmod nf_ct_xt");
+    // They hold nf_conntrack, which tests/harness/run unloads at the end.
+    for (const char* module : {"xt_conntrack", "xt_CT"})
+      if (!preloaded_.contains(module)) shell(std::string("rmmod ") + module + " 2>/dev/null");
     topology_.reset();
   }
 
@@ -191,6 +195,7 @@ class XtDifferential : public ::testing::Test {
   static inline std::string setup_error_;
   static inline bool loaded_xt_ = false;
   static inline bool untracked_ = false;
+  static inline std::set<std::string> preloaded_;
   static inline std::map<std::string, std::vector<unsigned long>> kernel_, ours_;
 
  private:
@@ -202,6 +207,8 @@ class XtDifferential : public ::testing::Test {
   static void setup() {
     if (!module_loaded("nf_conntrack")) throw std::runtime_error("the kernel's tracker is not loaded");
     if (module_loaded("nf_ct_xt")) throw std::runtime_error("nf_ct_xt is loaded: the kernel's match cannot be bound");
+    for (const char* module : {"xt_conntrack", "xt_CT"})
+      if (module_loaded(module)) preloaded_.insert(module);
     topology_ = std::make_unique<XtTopology>();
     const NetNs& c = topology_->c;
     const NetNs& d = topology_->d;
