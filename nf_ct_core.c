@@ -45,6 +45,7 @@ struct nfct_net *nfct_pernet(const struct net *net)
 {
 	return net_generic(net, nfct_net_id);
 }
+EXPORT_SYMBOL_GPL(nfct_pernet);	/* for nf_ct_xt.ko */
 
 static void nfct_account(struct nfct_conn *ct, enum nfct_dir dir,
 			 const struct sk_buff *skb)
@@ -126,6 +127,9 @@ static unsigned int nfct_hook_in(void *priv, struct sk_buff *skb,
 	struct nfct_conn *ct;
 	unsigned int off;
 
+	/* NOTRACK in the raw table: nf_conntrack leaves these alone too. */
+	if (nfct_skb_untracked(skb))
+		return NF_ACCEPT;
 	/* Loopback packets were tracked once already, at OUTPUT. */
 	if (state->hook == NF_INET_PRE_ROUTING && state->in &&
 	    (state->in->flags & IFF_LOOPBACK))

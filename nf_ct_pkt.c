@@ -173,12 +173,14 @@ EXPORT_SYMBOL_IF_KUNIT(nfct_pkt_take);
  * @skb: a packet past PREROUTING/OUTPUT, not yet confirmed
  * @ctp: set to its entry (no reference: valid under RCU), NULL if INVALID
  *
- * A packet with a record says what it was found to be; any other packet
- * is what the table says about its tuple: the reply direction is
- * ESTABLISHED_REPLY, the original direction ESTABLISHED once a reply was
- * seen and NEW before, and a packet of no entry is INVALID.
+ * A packet the raw table marked NOTRACK is UNTRACKED, as nf_conntrack
+ * says; nf_ct's hooks leave it alone. A packet with a record says what it
+ * was found to be; any other packet is what the table says about its
+ * tuple: the reply direction is ESTABLISHED_REPLY, the original direction
+ * ESTABLISHED once a reply was seen and NEW before, and a packet of no
+ * entry is INVALID.
  *
- * Return: IP_CT_* or NFCT_INFO_INVALID.
+ * Return: IP_CT_*, IP_CT_UNTRACKED or NFCT_INFO_INVALID.
  */
 u8 nfct_packet_info(struct nfct_net *cn, const struct sk_buff *skb,
 		    struct nfct_conn **ctp)
@@ -188,12 +190,14 @@ u8 nfct_packet_info(struct nfct_net *cn, const struct sk_buff *skb,
 	struct nfct_tuple t;
 	unsigned int off;
 
+	*ctp = NULL;
+	if (nfct_skb_untracked(skb))
+		return IP_CT_UNTRACKED;
 	p = nfct_pkt_find(cn, skb);
 	if (p) {
 		*ctp = p->ct;
 		return p->info;
 	}
-	*ctp = NULL;
 	if (nfct_tuple_from_skb(skb, &t, &off))
 		return NFCT_INFO_INVALID;
 	n = nfct_table_lookup(cn, &t);
@@ -211,7 +215,7 @@ u8 nfct_info_of(const struct nfct_tuple_node *n)
 	return test_bit(NFCT_SEEN_REPLY, &nfct_conn_of(n)->status) ?
 	       IP_CT_ESTABLISHED : IP_CT_NEW;
 }
-EXPORT_SYMBOL_IF_KUNIT(nfct_packet_info);
+EXPORT_SYMBOL_GPL(nfct_packet_info);	/* for nf_ct_xt.ko */
 
 /* kfree_skb fires for packets that are dropped, not for those consumed. */
 static void nfct_pkt_dropped(void *data, struct sk_buff *skb, void *location,

@@ -13,6 +13,8 @@
  *   nf_ct_gc.c         frees expired entries in small batches
  *   nf_ct_sysctl.c     per-netns knobs under net.nf_ct
  *   nf_ct_procfs.c     /proc/net/nf_ct and /proc/net/stat/nf_ct in nf_conntrack's formats
+ *   nf_ct_xt.c         iptables -m conntrack / -m state from nf_ct's verdict
+ *                      (a module of its own, nf_ct_xt.ko, on top of nf_ct.ko)
  *
  * Every global symbol is prefixed nfct_ so that none collides with an
  * export of nf_conntrack.ko, which may be loaded at the same time.
@@ -30,14 +32,15 @@
 #include <linux/jiffies.h>
 #include <linux/list.h>
 #include <linux/workqueue.h>
+#include <linux/skbuff.h>
 #include <net/net_namespace.h>
 #include <uapi/linux/netfilter/nf_conntrack_common.h>
 #include <uapi/linux/netfilter/nf_conntrack_tcp.h>
 
 #include "nf_ct_compat.h"
 
-struct sk_buff;
 struct seq_file;
+struct xt_state_info;
 
 enum nfct_dir {
 	NFCT_DIR_ORIGINAL,
@@ -233,7 +236,10 @@ struct nfct_pkt {
 	struct rcu_head rcu;
 };
 
-/* The kernel's verdicts are IP_CT_*; INVALID is its absence of one. */
+/*
+ * The kernel's verdicts are IP_CT_*; INVALID is its absence of one. A packet
+ * the raw table marked NOTRACK is IP_CT_UNTRACKED and has no entry.
+ */
 #define NFCT_INFO_INVALID	0xff
 
 struct nfct_net {
@@ -280,6 +286,14 @@ bool nfct_pkt_take(const struct nfct_net *cn, const struct sk_buff *skb,
 u8 nfct_packet_info(struct nfct_net *cn, const struct sk_buff *skb,
 		    struct nfct_conn **ctp);
 u8 nfct_info_of(const struct nfct_tuple_node *n);
+
+/* nf_ct_xt.c (nf_ct_xt.ko) */
+bool nfct_xt_conntrack_eval(const void *matchinfo, u8 revision, u8 info,
+			    const struct nfct_conn *ct);
+int nfct_xt_conntrack_valid(const void *matchinfo, u8 revision);
+bool nfct_xt_state_eval(const struct xt_state_info *sinfo, u8 info,
+			const struct nfct_conn *ct);
+int nfct_xt_state_valid(const struct xt_state_info *sinfo);
 
 /* nf_ct_tuple.c: the tracker for a protocol, the generic one by default */
 const struct nfct_l4proto *nfct_l4proto_find(u8 protonum);
@@ -329,6 +343,16 @@ int nfct_proc_init(void);
 void nfct_proc_exit(void);
 void nfct_seq_print_conn(struct seq_file *s, const struct nfct_conn *ct,
 			 unsigned int use);
+
+/*
+ * The raw table's NOTRACK (or CT --notrack) marks skb->_nfct untracked:
+ * nf_ct only reads the mark, and tracks such packets no more than
+ * nf_conntrack does.
+ */
+static inline bool nfct_skb_untracked(const struct sk_buff *skb)
+{
+	return skb_get_nfct(skb) == IP_CT_UNTRACKED;
+}
 
 static inline struct nfct_conn *nfct_conn_of(const struct nfct_tuple_node *n)
 {

@@ -2,8 +2,8 @@
 /*
  * KUnit suites for nf_ct's internals: tuple extraction from crafted packets,
  * the TCP state table, the proc line format, the table and its GC, hashing,
- * the timeout each tracker picks, TCP window tracking and the TCP packet
- * function's special cases.
+ * the timeout each tracker picks, TCP window tracking, the TCP packet
+ * function's special cases and the iptables matches' evaluation.
  */
 #include <kunit/test.h>
 #include <linux/icmp.h>
@@ -12,6 +12,8 @@
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
+#include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_state.h>
 #include <net/tcp.h>
 
 #include "nf_ct.h"
@@ -1735,9 +1737,373 @@ static struct kunit_suite tcp_packet_suite = {
 	.test_cases = tcp_packet_cases,
 };
 
+/*
+ * nf_ct_xt: rules evaluated on constructed entries and verdicts, each
+ * expectation what xt_conntrack/xt_state say for the same ct and ctinfo.
+ */
+static struct xt_conntrack_mtinfo3 xt_rule(u16 flags, u16 invert)
+{
+	return (struct xt_conntrack_mtinfo3){ .match_flags = flags, .invert_flags = invert };
+}
+
+static bool xt_eval(const struct xt_conntrack_mtinfo3 *r, u8 info,
+		    const struct nfct_conn *ct)
+{
+	return nfct_xt_conntrack_eval(r, 3, info, ct);
+}
+
+#define ST(ctinfo)	XT_CONNTRACK_STATE_BIT(ctinfo)
+
+/* Each verdict sets exactly its own --ctstate bit; replies fold onto theirs. */
+static void xt_ctstate_of_each_verdict(struct kunit *test)
+{
+	static const struct { u8 info; bool entry; u16 bit; } cases[] = {
+		{ IP_CT_NEW, true, ST(IP_CT_NEW) },
+		{ IP_CT_ESTABLISHED, true, ST(IP_CT_ESTABLISHED) },
+		{ IP_CT_ESTABLISHED_REPLY, true, ST(IP_CT_ESTABLISHED) },
+		{ IP_CT_RELATED, true, ST(IP_CT_RELATED) },
+		{ IP_CT_RELATED_REPLY, true, ST(IP_CT_RELATED) },
+		{ NFCT_INFO_INVALID, false, XT_CONNTRACK_STATE_INVALID },
+		{ IP_CT_UNTRACKED, false, XT_CONNTRACK_STATE_UNTRACKED },
+	};
+	static const u16 all[] = {
+		ST(IP_CT_NEW), ST(IP_CT_ESTABLISHED), ST(IP_CT_RELATED),
+		XT_CONNTRACK_STATE_INVALID, XT_CONNTRACK_STATE_UNTRACKED,
+		XT_CONNTRACK_STATE_SNAT, XT_CONNTRACK_STATE_DNAT,
+	};
+	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP);
+	struct xt_conntrack_mtinfo3 r;
+	int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct nfct_conn *c = NULL;
+
+		if (cases[i].entry)
+			c = ct;
+		for (j = 0; j < ARRAY_SIZE(all); j++) {
+			r = xt_rule(XT_CONNTRACK_STATE, 0);
+			r.state_mask = all[j];
+			KUNIT_EXPECT_EQ_MSG(test, xt_eval(&r, cases[i].info, c),
+					    all[j] == cases[i].bit, "info %u state 0x%x",
+					    cases[i].info, all[j]);
+			r.invert_flags = XT_CONNTRACK_STATE;
+			KUNIT_EXPECT_EQ_MSG(test, xt_eval(&r, cases[i].info, c),
+					    all[j] != cases[i].bit, "info %u ! state 0x%x",
+					    cases[i].info, all[j]);
+		}
+	}
+	/* An INVALID verdict on an entry (the tracker said no) is INVALID. */
+	r = xt_rule(XT_CONNTRACK_STATE, 0);
+	r.state_mask = XT_CONNTRACK_STATE_INVALID;
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, NFCT_INFO_INVALID, ct));
+	nfct_conn_put(ct);
+}
+
+/* SNAT and DNAT are the entry's IPS_SRC_NAT/IPS_DST_NAT, beside its state. */
+static void xt_ctstate_snat_dnat(struct kunit *test)
+{
+	struct nfct_conn *ct = make_conn(test, IPPROTO_TCP);
+	struct xt_conntrack_mtinfo3 r = xt_rule(XT_CONNTRACK_STATE, 0);
+
+	r.state_mask = XT_CONNTRACK_STATE_SNAT;
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_ESTABLISHED, ct));
+	set_bit(IPS_SRC_NAT_BIT, &ct->status);
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_ESTABLISHED, ct));
+	r.state_mask = XT_CONNTRACK_STATE_DNAT;
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_ESTABLISHED, ct));
+	set_bit(IPS_DST_NAT_BIT, &ct->status);
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_ESTABLISHED_REPLY, ct));
+	r.state_mask = ST(IP_CT_ESTABLISHED);
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_ESTABLISHED, ct));
+	nfct_conn_put(ct);
+}
+
+/* The state match (revision 0) has its own UNTRACKED bit and no NAT bits. */
+static void xt_state_rev0(struct kunit *test)
+{
+	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP);
+	struct xt_state_info s = { .statemask = XT_STATE_BIT(IP_CT_ESTABLISHED) |
+						XT_STATE_BIT(IP_CT_RELATED) };
+
+	KUNIT_EXPECT_TRUE(test, nfct_xt_state_eval(&s, IP_CT_ESTABLISHED, ct));
+	KUNIT_EXPECT_TRUE(test, nfct_xt_state_eval(&s, IP_CT_ESTABLISHED_REPLY, ct));
+	KUNIT_EXPECT_TRUE(test, nfct_xt_state_eval(&s, IP_CT_RELATED_REPLY, ct));
+	KUNIT_EXPECT_FALSE(test, nfct_xt_state_eval(&s, IP_CT_NEW, ct));
+	KUNIT_EXPECT_FALSE(test, nfct_xt_state_eval(&s, NFCT_INFO_INVALID, NULL));
+	KUNIT_EXPECT_FALSE(test, nfct_xt_state_eval(&s, IP_CT_UNTRACKED, NULL));
+	s.statemask = XT_STATE_INVALID;
+	KUNIT_EXPECT_TRUE(test, nfct_xt_state_eval(&s, NFCT_INFO_INVALID, NULL));
+	KUNIT_EXPECT_TRUE(test, nfct_xt_state_eval(&s, NFCT_INFO_INVALID, ct));
+	KUNIT_EXPECT_FALSE(test, nfct_xt_state_eval(&s, IP_CT_UNTRACKED, NULL));
+	s.statemask = XT_STATE_UNTRACKED;
+	KUNIT_EXPECT_TRUE(test, nfct_xt_state_eval(&s, IP_CT_UNTRACKED, NULL));
+	s.statemask = XT_STATE_BIT(IP_CT_NEW);
+	KUNIT_EXPECT_TRUE(test, nfct_xt_state_eval(&s, IP_CT_NEW, ct));
+	nfct_conn_put(ct);
+}
+
+/* Addresses under masks, in both tuples, and negated. */
+static void xt_addresses(struct kunit *test)
+{
+	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP);	/* A -> B */
+	struct xt_conntrack_mtinfo3 r;
+
+	r = xt_rule(XT_CONNTRACK_ORIGSRC, 0);
+	r.origsrc_addr.ip = A_ADDR;
+	r.origsrc_mask.ip = htonl(0xffffffff);
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_NEW, ct));
+	r.origsrc_addr.ip = B_ADDR;
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_NEW, ct));
+	r.origsrc_mask.ip = htonl(0xff000000);	/* 10.0.0.0/8 holds both */
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_NEW, ct));
+	r.invert_flags = XT_CONNTRACK_ORIGSRC;
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_NEW, ct));
+
+	r = xt_rule(XT_CONNTRACK_ORIGDST, 0);
+	r.origdst_addr.ip = B_ADDR;
+	r.origdst_mask.ip = htonl(0xffffffff);
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_ESTABLISHED_REPLY, ct));
+	r.invert_flags = XT_CONNTRACK_ORIGDST;
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_ESTABLISHED_REPLY, ct));
+
+	/* The reply tuple: B answers A. */
+	r = xt_rule(XT_CONNTRACK_REPLSRC | XT_CONNTRACK_REPLDST, 0);
+	r.replsrc_addr.ip = B_ADDR;
+	r.replsrc_mask.ip = htonl(0xffffffff);
+	r.repldst_addr.ip = A_ADDR;
+	r.repldst_mask.ip = htonl(0xffffffff);
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_NEW, ct));
+	r.repldst_addr.ip = B_ADDR;
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_NEW, ct));
+	r.invert_flags = XT_CONNTRACK_REPLDST;
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_NEW, ct));
+	nfct_conn_put(ct);
+}
+
+/* --ctproto; ports exact and in network order before revision 3, ranges after. */
+static void xt_proto_and_ports(struct kunit *test)
+{
+	struct nfct_conn *ct = make_conn(test, IPPROTO_TCP);	/* 41297 -> 80 */
+	struct nfct_conn *icmp = make_conn(test, IPPROTO_ICMP);	/* echo, id 4660 */
+	struct xt_conntrack_mtinfo2 r2 = { .match_flags = XT_CONNTRACK_PROTO };
+	struct xt_conntrack_mtinfo3 r;
+
+	r2.l4proto = IPPROTO_TCP;
+	KUNIT_EXPECT_TRUE(test, nfct_xt_conntrack_eval(&r2, 2, IP_CT_NEW, ct));
+	r2.l4proto = IPPROTO_UDP;
+	KUNIT_EXPECT_FALSE(test, nfct_xt_conntrack_eval(&r2, 2, IP_CT_NEW, ct));
+	r2.invert_flags = XT_CONNTRACK_PROTO;
+	KUNIT_EXPECT_TRUE(test, nfct_xt_conntrack_eval(&r2, 2, IP_CT_NEW, ct));
+
+	r2 = (struct xt_conntrack_mtinfo2){ .match_flags = XT_CONNTRACK_ORIGDST_PORT |
+							   XT_CONNTRACK_REPLSRC_PORT };
+	r2.origdst_port = htons(80);
+	r2.replsrc_port = htons(80);
+	KUNIT_EXPECT_TRUE(test, nfct_xt_conntrack_eval(&r2, 2, IP_CT_NEW, ct));
+	r2.replsrc_port = htons(41297);
+	KUNIT_EXPECT_FALSE(test, nfct_xt_conntrack_eval(&r2, 2, IP_CT_NEW, ct));
+	r2.invert_flags = XT_CONNTRACK_REPLSRC_PORT;
+	KUNIT_EXPECT_TRUE(test, nfct_xt_conntrack_eval(&r2, 2, IP_CT_NEW, ct));
+
+	r = xt_rule(XT_CONNTRACK_ORIGSRC_PORT | XT_CONNTRACK_REPLDST_PORT, 0);
+	r.origsrc_port = 41000;
+	r.origsrc_port_high = 41297;	/* inclusive */
+	r.repldst_port = 41297;
+	r.repldst_port_high = 41297;
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_ESTABLISHED, ct));
+	r.origsrc_port_high = 41296;
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_ESTABLISHED, ct));
+	r.invert_flags = XT_CONNTRACK_ORIGSRC_PORT;
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_ESTABLISHED, ct));
+
+	/* ICMP: the id is the source port, type and code the destination's. */
+	r = xt_rule(XT_CONNTRACK_ORIGSRC_PORT | XT_CONNTRACK_ORIGDST_PORT, 0);
+	r.origsrc_port = 4660;
+	r.origsrc_port_high = 4660;
+	r.origdst_port = ICMP_ECHO << 8;
+	r.origdst_port_high = ICMP_ECHO << 8;
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_NEW, icmp));
+	r.origdst_port = ICMP_ECHOREPLY << 8;
+	r.origdst_port_high = ICMP_ECHOREPLY << 8;
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_NEW, icmp));
+	nfct_conn_put(icmp);
+	nfct_conn_put(ct);
+}
+
+/* --ctstatus: any of the bits asked for; nf_ct never sets EXPECTED. */
+static void xt_status(struct kunit *test)
+{
+	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP);
+	struct xt_conntrack_mtinfo3 r = xt_rule(XT_CONNTRACK_STATUS, 0);
+
+	r.status_mask = IPS_SEEN_REPLY | IPS_ASSURED;
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_NEW, ct));
+	set_bit(IPS_SEEN_REPLY_BIT, &ct->status);
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_ESTABLISHED, ct));
+	r.status_mask = IPS_CONFIRMED;
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_ESTABLISHED, ct));
+	set_bit(NFCT_CONFIRMED, &ct->status);
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_ESTABLISHED, ct));
+	r.status_mask = IPS_EXPECTED;
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_ESTABLISHED, ct));
+	r.invert_flags = XT_CONNTRACK_STATUS;
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_ESTABLISHED, ct));
+	/* nf_ct's own bits (accounting, above the uapi's) are never asked. */
+	r = xt_rule(XT_CONNTRACK_STATUS, 0);
+	r.status_mask = IPS_ASSURED;
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_ESTABLISHED, ct));
+	nfct_conn_put(ct);
+}
+
+/* --ctexpire in whole seconds left, bounds included; the entry has 30.5 s. */
+static void xt_expire(struct kunit *test)
+{
+	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP);
+	struct xt_conntrack_mtinfo3 r = xt_rule(XT_CONNTRACK_EXPIRES, 0);
+
+	r.expires_min = 30;
+	r.expires_max = 30;
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_NEW, ct));
+	r.expires_min = 31;
+	r.expires_max = 100;
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_NEW, ct));
+	r.invert_flags = XT_CONNTRACK_EXPIRES;
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_NEW, ct));
+	r = xt_rule(XT_CONNTRACK_EXPIRES, 0);
+	r.expires_max = 29;
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_NEW, ct));
+	ct->timeout = (u32)jiffies - HZ;	/* expired: 0 s left */
+	r.expires_max = 0;
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_NEW, ct));
+	nfct_conn_put(ct);
+}
+
+/* --ctdir ORIGINAL is the verdicts below IP_CT_IS_REPLY; ! means REPLY. */
+static void xt_direction(struct kunit *test)
+{
+	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP);
+	struct xt_conntrack_mtinfo3 r = xt_rule(XT_CONNTRACK_DIRECTION, 0);
+
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_NEW, ct));
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_RELATED, ct));
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_ESTABLISHED_REPLY, ct));
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_RELATED_REPLY, ct));
+	r.invert_flags = XT_CONNTRACK_DIRECTION;
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_ESTABLISHED_REPLY, ct));
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_ESTABLISHED, ct));
+	nfct_conn_put(ct);
+}
+
+/*
+ * A packet without an entry matches a rule only through --ctstate, and then
+ * whatever else the rule asks: xt_conntrack's "if (ct == NULL)" shortcut.
+ */
+static void xt_no_entry_only_state(struct kunit *test)
+{
+	struct xt_conntrack_mtinfo3 r = xt_rule(XT_CONNTRACK_PROTO, 0);
+
+	r.l4proto = IPPROTO_UDP;
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, NFCT_INFO_INVALID, NULL));
+	r.invert_flags = XT_CONNTRACK_PROTO;
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, NFCT_INFO_INVALID, NULL));
+	r = xt_rule(XT_CONNTRACK_STATE | XT_CONNTRACK_PROTO | XT_CONNTRACK_EXPIRES, 0);
+	r.state_mask = XT_CONNTRACK_STATE_UNTRACKED;
+	r.l4proto = IPPROTO_TCP;
+	KUNIT_EXPECT_TRUE(test, xt_eval(&r, IP_CT_UNTRACKED, NULL));
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, NFCT_INFO_INVALID, NULL));
+	r = xt_rule(XT_CONNTRACK_DIRECTION, XT_CONNTRACK_DIRECTION);
+	KUNIT_EXPECT_FALSE(test, xt_eval(&r, IP_CT_UNTRACKED, NULL));
+}
+
+/* Revision 1 keeps its state and status masks in single bytes. */
+static void xt_rev1_masks(struct kunit *test)
+{
+	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP);
+	struct xt_conntrack_mtinfo1 r1 = {
+		.match_flags = XT_CONNTRACK_STATE | XT_CONNTRACK_STATUS,
+		.state_mask = ST(IP_CT_ESTABLISHED),
+		.status_mask = IPS_SEEN_REPLY,
+	};
+
+	KUNIT_EXPECT_FALSE(test, nfct_xt_conntrack_eval(&r1, 1, IP_CT_ESTABLISHED, ct));
+	set_bit(IPS_SEEN_REPLY_BIT, &ct->status);
+	KUNIT_EXPECT_TRUE(test, nfct_xt_conntrack_eval(&r1, 1, IP_CT_ESTABLISHED, ct));
+	KUNIT_EXPECT_FALSE(test, nfct_xt_conntrack_eval(&r1, 1, IP_CT_NEW, ct));
+	r1.invert_flags = XT_CONNTRACK_STATE;
+	KUNIT_EXPECT_TRUE(test, nfct_xt_conntrack_eval(&r1, 1, IP_CT_NEW, ct));
+	nfct_conn_put(ct);
+}
+
+/* What nf_ct cannot answer is refused when the rule is loaded. */
+static void xt_checkentry_refuses(struct kunit *test)
+{
+	struct xt_conntrack_mtinfo3 r = xt_rule(XT_CONNTRACK_STATE | XT_CONNTRACK_STATE_ALIAS, 0);
+	struct xt_conntrack_mtinfo1 r1 = { .match_flags = XT_CONNTRACK_STATUS };
+	struct xt_state_info s = { .statemask = XT_STATE_INVALID | XT_STATE_UNTRACKED };
+
+	r.state_mask = ST(IP_CT_NEW) | XT_CONNTRACK_STATE_SNAT | XT_CONNTRACK_STATE_UNTRACKED;
+	KUNIT_EXPECT_EQ(test, nfct_xt_conntrack_valid(&r, 3), 0);
+	r.state_mask = 1 << 4;			/* no state has this bit */
+	KUNIT_EXPECT_EQ(test, nfct_xt_conntrack_valid(&r, 3), -EINVAL);
+	r = xt_rule(1 << 14, 0);		/* an option this kernel's uapi lacks */
+	KUNIT_EXPECT_EQ(test, nfct_xt_conntrack_valid(&r, 3), -EINVAL);
+	r = xt_rule(XT_CONNTRACK_PROTO, XT_CONNTRACK_PROTO | XT_CONNTRACK_ORIGSRC);
+	KUNIT_EXPECT_EQ(test, nfct_xt_conntrack_valid(&r, 3), -EINVAL);
+	r = xt_rule(XT_CONNTRACK_STATUS, 0);
+	r.status_mask = IPS_EXPECTED | IPS_SEEN_REPLY | IPS_ASSURED | IPS_CONFIRMED;
+	KUNIT_EXPECT_EQ(test, nfct_xt_conntrack_valid(&r, 2), 0);
+	r.status_mask = IPS_SEQ_ADJUST;
+	KUNIT_EXPECT_EQ(test, nfct_xt_conntrack_valid(&r, 2), -EINVAL);
+	r1.status_mask = IPS_SRC_NAT;
+	KUNIT_EXPECT_EQ(test, nfct_xt_conntrack_valid(&r1, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, nfct_xt_state_valid(&s), 0);
+	s.statemask = 1 << 4;
+	KUNIT_EXPECT_EQ(test, nfct_xt_state_valid(&s), -EINVAL);
+}
+
+/* NOTRACK's mark on skb->_nfct makes nf_ct's verdict UNTRACKED, without an entry. */
+static void xt_packet_info_untracked(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	struct sk_buff *skb = build_udp_query(test);
+	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP), *got;
+
+	KUNIT_ASSERT_EQ(test, nfct_table_insert(cn, ct), 0);
+	rcu_read_lock();
+	KUNIT_EXPECT_EQ(test, nfct_packet_info(cn, skb, &got), (u8)IP_CT_NEW);
+	skb_set_nfct(skb, IP_CT_UNTRACKED);
+	KUNIT_EXPECT_EQ(test, nfct_packet_info(cn, skb, &got), (u8)IP_CT_UNTRACKED);
+	KUNIT_EXPECT_NULL(test, got);
+	rcu_read_unlock();
+	skb_set_nfct(skb, 0);
+	kfree_skb(skb);
+	nfct_table_destroy(cn);
+}
+
+static struct kunit_case xt_cases[] = {
+	KUNIT_CASE(xt_ctstate_of_each_verdict),
+	KUNIT_CASE(xt_ctstate_snat_dnat),
+	KUNIT_CASE(xt_state_rev0),
+	KUNIT_CASE(xt_addresses),
+	KUNIT_CASE(xt_proto_and_ports),
+	KUNIT_CASE(xt_status),
+	KUNIT_CASE(xt_expire),
+	KUNIT_CASE(xt_direction),
+	KUNIT_CASE(xt_no_entry_only_state),
+	KUNIT_CASE(xt_rev1_masks),
+	KUNIT_CASE(xt_checkentry_refuses),
+	KUNIT_CASE(xt_packet_info_untracked),
+	{}
+};
+
+static struct kunit_suite xt_suite = {
+	.name = "nf_ct_xt",
+	.test_cases = xt_cases,
+};
+
 kunit_test_suites(&tuple_suite, &tcp_suite, &proc_suite, &table_suite,
 		  &hash_suite, &timeout_suite, &pkt_suite, &tcp_window_suite,
-		  &tcp_packet_suite);
+		  &tcp_packet_suite, &xt_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for nf_ct");
