@@ -13,8 +13,9 @@
 //
 // After every step the entries of the connection under test (either tuple
 // order) are compared between /proc/net/nf_ct and /proc/net/nf_conntrack:
-// presence, TCP state, [ASSURED], [UNREPLIED] and the timeout within
-// kTimeoutSlack (which timeout class was chosen); and the invalid and
+// presence, TCP state, [ASSURED], [UNREPLIED], the packet and byte counters
+// of both directions and the timeout within kTimeoutSlack (which timeout
+// class was chosen); and the invalid and
 // icmp_error columns of a's stat files must have risen by the same amount.
 // The kernel is the oracle: expected states are never written down, except
 // for a few absolute checks that the paths reach what they claim to.
@@ -509,6 +510,9 @@ class DifferentialTcp : public TwoHosts {
           if (x.unreplied != y.unreplied) mismatch += " UNREPLIED";
           if (!x.timeout || !y.timeout || std::labs(*x.timeout - *y.timeout) > kTimeoutSlack) mismatch += " timeout";
           if (*x.orig.sport != *y.orig.sport) mismatch += " direction";
+          if (x.orig.packets != y.orig.packets || x.orig.bytes != y.orig.bytes ||
+              x.reply.packets != y.reply.packets || x.reply.bytes != y.reply.bytes)
+            mismatch += " counters";
         }
       }
       if (!mismatch.empty())

@@ -4,8 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
 
 #include "fixtures.hpp"
 
@@ -158,4 +163,112 @@ TEST_F(Differential, IcmpErrorsRelatedOrCountedInBoth) {
   EXPECT_EQ(errors(a, "/proc/net/stat/nf_conntrack") - kernel, 1u);
   EXPECT_EQ(errors(a, "/proc/net/stat/nf_ct") - ours, 1u);
   expect_same_tables(table(a, "/proc/net/nf_conntrack"), table(a));
+}
+
+namespace {
+
+// One flow's entry in both tables, compared field by field: the tuples with
+// their counters, state, flags, and the timeout within 1 s.
+void expect_same_entry(const std::optional<ProcEntry>& kernel, const std::optional<ProcEntry>& ours,
+                       const std::string& step) {
+  ASSERT_TRUE(kernel) << step << ": no entry in the kernel's table";
+  ASSERT_TRUE(ours) << step << ": no entry in nf_ct's table";
+  EXPECT_EQ(kernel->key(), ours->key()) << step << "\n  kernel: " << kernel->line << "\n  nf_ct:  " << ours->line;
+  ASSERT_TRUE(kernel->timeout && ours->timeout);
+  EXPECT_LE(std::labs(*kernel->timeout - *ours->timeout), 1) << step << "\n  kernel: " << kernel->line
+                                                              << "\n  nf_ct:  " << ours->line;
+}
+
+}  // namespace
+
+// A UDP flow that goes on more than 2 s after its first packet is a
+// stream: replied traffic after that makes it ASSURED with the 120 s
+// timeout; before, a reply leaves it unassured on 30 s. The kernel decides
+// each step, nf_ct must show the same line. The 2 s are the scenario's own
+// clock, not a wait for the trackers.
+TEST_F(Differential, UdpStreamAssuredAfterTwoSecondsInBoth) {
+  constexpr uint16_t kPort = 41030, kServer = 5301;
+  // Neither stack answers the crafted datagrams with port unreachables.
+  a.checked("iptables-legacy -A INPUT -p udp --sport 5301 -j DROP");
+  b.checked("iptables-legacy -A INPUT -p udp --dport 5301 -j DROP");
+  const NetNs* ns = &a;
+  auto both = [&](const std::string& step, const std::function<bool(const ProcEntry&)>& ready) {
+    ASSERT_TRUE(wait_for(*ns, IPPROTO_UDP, kPort, ready)) << step;
+    ASSERT_TRUE(wait_for(*ns, IPPROTO_UDP, kPort, ready, "/proc/net/nf_conntrack")) << step;
+    expect_same_entry(find(*ns, IPPROTO_UDP, kPort, "/proc/net/nf_conntrack"), find(*ns, IPPROTO_UDP, kPort), step);
+  };
+  const auto first = std::chrono::steady_clock::now();
+  send_from(a, Packet::udp(kAddrA, kAddrB, kPort, kServer).payload("q1"));
+  both("first packet", [](const ProcEntry& e) { return e.orig.packets == 1u; });
+  send_from(b, Packet::udp(kAddrB, kAddrA, kServer, kPort).payload("r1"));
+  both("reply within 2 s", [](const ProcEntry& e) { return e.reply.packets == 1u; });
+  auto early = find(a, IPPROTO_UDP, kPort);
+  ASSERT_TRUE(early);
+  EXPECT_FALSE(early->assured) << early->line;
+
+  std::this_thread::sleep_until(first + std::chrono::milliseconds(2300));
+  send_from(a, Packet::udp(kAddrA, kAddrB, kPort, kServer).payload("q2"));
+  both("request after 2 s", [](const ProcEntry& e) { return e.orig.packets == 2u; });
+  send_from(b, Packet::udp(kAddrB, kAddrA, kServer, kPort).payload("r2"));
+  both("reply after 2 s", [](const ProcEntry& e) { return e.reply.packets == 2u; });
+  auto stream = find(a, IPPROTO_UDP, kPort);
+  ASSERT_TRUE(stream);
+  EXPECT_TRUE(stream->assured) << "the feature: " << stream->line;
+  EXPECT_GE(*stream->timeout, 115) << stream->line;
+}
+
+// ICMP errors quoting a TCP flow and an ICMP echo flow: RELATED in both
+// trackers (no new entry, the flows untouched). An error quoting an ICMP
+// error, which no entry can match, is counted the same way in both.
+TEST_F(Differential, IcmpErrorsForTcpAndIcmpFlowsInBoth) {
+  constexpr uint16_t kTcpPort = 41040, kEchoId = 4110;
+  auto stat = [](const NetNs& ns, const char* file, const char* column) { return stat_column(ns, file, column); };
+  struct Counts {
+    unsigned long error, invalid;
+  };
+  auto counts = [&](const char* file) { return Counts{stat(a, file, "icmp_error"), stat(a, file, "invalid")}; };
+  const Counts kernel0 = counts("/proc/net/stat/nf_conntrack"), ours0 = counts("/proc/net/stat/nf_ct");
+
+  // Flows towards the silent neighbour: nothing answers them.
+  const Packet syn = Packet::tcp(kAddrA, kSilent, kTcpPort, 80).flags(tcpflag::SYN).seq(1000);
+  const Packet echo = Packet::icmp(kAddrA, kSilent, 8, 0, kEchoId, 1);
+  send_from(a, syn);
+  send_from(a, echo);
+  for (const char* file : {"/proc/net/nf_ct", "/proc/net/nf_conntrack"}) {
+    ASSERT_TRUE(wait_for(a, IPPROTO_TCP, kTcpPort, [](const ProcEntry&) { return true; }, file)) << file;
+    ASSERT_TRUE(wait_for(a, IPPROTO_ICMP, kEchoId, [](const ProcEntry&) { return true; }, file)) << file;
+  }
+  // b plays the router that reports them: host unreachable for the SYN,
+  // time exceeded for the echo, and a port unreachable quoting an ICMP error.
+  send_from(b, Packet::icmp(kAddrB, kAddrA, 3, 1).quote(syn, 28));
+  send_from(b, Packet::icmp(kAddrB, kAddrA, 11, 0).quote(echo, 28));
+  send_from(b, Packet::icmp(kAddrB, kAddrA, 3, 3).quote(Packet::icmp(kAddrA, kSilent, 3, 1), 28));
+  // A ping last: answered, it shows the errors before it were seen.
+  send_from(a, Packet::icmp(kAddrA, kAddrB, 8, 0, 4111, 1));
+  auto replied = [](const ProcEntry& e) { return e.reply.packets == 1u; };
+  ASSERT_TRUE(wait_for(a, IPPROTO_ICMP, 4111, replied));
+  ASSERT_TRUE(wait_for(a, IPPROTO_ICMP, 4111, replied, "/proc/net/nf_conntrack"));
+
+  expect_same_entry(find(a, IPPROTO_TCP, kTcpPort, "/proc/net/nf_conntrack"), find(a, IPPROTO_TCP, kTcpPort),
+                    "TCP flow after its error");
+  expect_same_entry(find(a, IPPROTO_ICMP, kEchoId, "/proc/net/nf_conntrack"), find(a, IPPROTO_ICMP, kEchoId),
+                    "echo flow after its error");
+  for (const char* file : {"/proc/net/nf_ct", "/proc/net/nf_conntrack"}) {
+    auto tcp = find(a, IPPROTO_TCP, kTcpPort, file);
+    ASSERT_TRUE(tcp);
+    EXPECT_EQ(tcp->state, "SYN_SENT") << tcp->line;
+    EXPECT_EQ(tcp->orig.packets, 1u) << "an error refreshed or counted on the flow: " << tcp->line;
+    auto flow = find(a, IPPROTO_ICMP, kEchoId, file);
+    ASSERT_TRUE(flow);
+    EXPECT_EQ(flow->orig.packets, 1u) << flow->line;
+    EXPECT_EQ(flow->reply.packets, 0u) << flow->line;
+    for (auto& e : table(a, file))
+      EXPECT_TRUE(e.l4num != IPPROTO_ICMP || (e.orig.type != 3u && e.orig.type != 11u))
+          << "an error made an entry: " << e.line;
+  }
+  const Counts kernel1 = counts("/proc/net/stat/nf_conntrack"), ours1 = counts("/proc/net/stat/nf_ct");
+  EXPECT_EQ(ours1.error - ours0.error, kernel1.error - kernel0.error);
+  EXPECT_EQ(ours1.invalid - ours0.invalid, kernel1.invalid - kernel0.invalid);
+  // The two related errors are not errors; the nested one is, in the kernel.
+  EXPECT_EQ(kernel1.error - kernel0.error, 1u);
 }
