@@ -91,7 +91,7 @@ lint: modules-debug
 check: deps
 	@tests/check
 
-bench: deps modules-stock
+bench: deps modules-stock harness
 	@tests/bench/run
 
 demo: deps

@@ -23,6 +23,8 @@ METRICS = {
     "gc_batches_over_1ms_pct": ("GC batches over 1 ms (%)", True),
     "clock_gap_longest_us": ("  noise floor: longest clock gap, no work (us)", True),
     "clock_slices_over_1ms_pct": ("  noise floor: 1 ms spins interrupted over 1 ms (%)", True),
+    "udp_pps": ("end to end over veth: UDP packets/s (size = flows)", False),
+    "tcp_mbit_per_s": ("end to end over veth: TCP Mbit/s (size = streams)", False),
 }
 
 

@@ -15,6 +15,8 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 walk_packets=1000000
 list_limit=180		# seconds; nf_conntrack's listing of 1M can take far longer
 drain_limit=300
+e2e_flows=64		# UDP flows of the end-to-end load
+e2e_seconds=5
 
 ns=nfct-bench
 in_ns() { ip netns exec $ns "$@"; }
@@ -70,6 +72,36 @@ mem_used_kb() {
 }
 # CPU time spent by the whole guest, in clock ticks: user+nice+system+irq+softirq.
 cpu_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+
+# Real sockets across a veth pair: UDP datagrams of many flows to a port
+# nobody listens on, then TCP streams into a sink; both trackers (when
+# loaded) see each packet in both namespaces.
+end_to_end() {
+	local load=$repo/build/harness/nfct_load r sink
+	ip netns add $ns-a && ip netns add $ns-b || return
+	ip link add veth0 netns $ns-a type veth peer name veth0 netns $ns-b
+	ip -n $ns-a addr add 10.10.0.1/24 dev veth0
+	ip -n $ns-b addr add 10.10.0.2/24 dev veth0
+	ip -n $ns-a link set veth0 up
+	ip -n $ns-b link set veth0 up
+	ip -n $ns-a link set lo up
+	ip -n $ns-b link set lo up
+	ip netns exec $ns-b sysctl -q -w net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=1000000
+	r=$(ip netns exec $ns-a "$load" udp 10.10.0.2 9 $e2e_flows $e2e_seconds) &&
+		emit $config udp_pps "$e2e_flows" $rep "$(result_field pps "$r")" "1/s"
+	ip netns exec $ns-b "$load" tcp-sink 10.10.0.2 5001 &
+	sink=$!
+	for ((i = 0; i < 50; i++)); do
+		ip netns exec $ns-b ss -tln | grep -q ':5001 ' && break
+		sleep 0.1
+	done
+	r=$(ip netns exec $ns-a "$load" tcp 10.10.0.2 5001 4 $e2e_seconds) &&
+		emit $config tcp_mbit_per_s 4 $rep "$(result_field mbit_per_s "$r")" "Mbit/s"
+	kill $sink
+	wait $sink 2> /dev/null
+	ip netns del $ns-a
+	ip netns del $ns-b
+}
 
 grep -q '^nfct_bench ' /proc/modules || insmod "$moddir/nfct_bench.ko" || exit 1
 if grep -qE '^(nf_ct|nf_conntrack) ' /proc/modules; then
@@ -141,6 +173,10 @@ for config in none nf_conntrack nf_ct; do
 			fi
 			netns_down
 		done
+	done
+	for ((rep = 1; rep <= reps; rep++)); do
+		log "$config end to end rep=$rep"
+		end_to_end
 	done
 	case $config in
 	nf_conntrack) modprobe -r nf_conntrack ;;

@@ -66,7 +66,7 @@ tcp_pong() {	# NS ADDR PORT: a request through a socat server that says pong
 	[ "$(echo ping | ip netns exec "$1" socat -T3 - "TCP4:$2:$3,connect-timeout=2" 2> /dev/null)" = pong ]
 }
 
-tap_begin 15
+tap_begin 16
 
 # --- a host firewall -----------------------------------------------------------
 host=$(ns_add host) && peer=$(ns_add peer) || tap_bail "cannot create namespaces"
@@ -88,6 +88,15 @@ tap_check "host: outbound UDP gets its answer" test "$reply" = pong
 tap_check "host: outbound ping is answered" pings "$host" 10.7.0.2 2
 tap_check "host: unsolicited inbound TCP is dropped" not tcp_pong "$peer" 10.7.0.1 9090
 tap_check "host: unsolicited inbound ping is dropped" not pings "$peer" 10.7.0.1 1
+
+# The peer's RST ends the entry it answers; it must still pass as part of
+# the connection (ESTABLISHED), or the INVALID rule would drop it and the
+# connect would time out instead of being refused.
+tcp_refused() {	# NS ADDR PORT
+	ip netns exec "$1" socat -T3 - "TCP4:$2:$3,connect-timeout=3" < /dev/null 2>&1 |
+		grep -q 'Connection refused'
+}
+tap_check "host: a refused outbound TCP connection is refused at once" tcp_refused "$host" 10.7.0.2 7777
 
 related0=$(pkts "$host" INPUT 1)
 tap_check "host: an ICMP error for an open UDP flow gets through" udp_refused "$host" 10.7.0.2 5999 40999

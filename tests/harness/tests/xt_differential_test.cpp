@@ -14,11 +14,15 @@
 //
 // Every rule has no target: it only counts. The traffic gives every state
 // (NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED), both directions, UDP,
-// TCP and ICMP; each option has variants that match and that do not.
+// TCP and ICMP; each option has variants that match and that do not. The
+// state match proper (revision 0, which iptables 1.8 sends only when the
+// kernel lacks the conntrack match) is compared with the kernel's xt_state.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -103,6 +107,15 @@ const std::vector<Rule> kRules = {
     {"Expire", "-m conntrack --ctstate ESTABLISHED,RELATED ! --ctproto tcp --ctexpire 1001:500000", false},
     {"Expire", "-m conntrack --ctstate ESTABLISHED,RELATED ! --ctproto tcp ! --ctexpire 0:45", true},
     {"Expire", "-m conntrack --ctstate ESTABLISHED,RELATED ! --ctproto tcp ! --ctexpire 0:1000", false},
+    // The state match itself (revision 0), as iptables sends it when the
+    // kernel has no conntrack match: installed through xt_rev_shim.
+    {"StateRev0", "-m state --state NEW", true},
+    {"StateRev0", "-m state --state ESTABLISHED", true},
+    {"StateRev0", "-m state --state RELATED", true},
+    {"StateRev0", "-m state --state INVALID", true},
+    {"StateRev0", "-m state ! --state NEW,ESTABLISHED", true},
+    {"StateRev0", "-m state --state NEW,ESTABLISHED,RELATED,INVALID,UNTRACKED", true},
+    {"StateRev0", "-m state ! --state NEW,ESTABLISHED,RELATED,INVALID,UNTRACKED", false},
     {"Direction", "-m conntrack --ctdir ORIGINAL", true},
     {"Direction", "-m conntrack --ctdir REPLY", true},
     {"Direction", "-m conntrack --ctdir REPLY --ctstate NEW", false},
@@ -166,7 +179,7 @@ class XtDifferential : public ::testing::Test {
     }
     if (loaded_xt_) shell("rmmod nf_ct_xt");
     // They hold nf_conntrack, which tests/harness/run unloads at the end.
-    for (const char* module : {"xt_conntrack", "xt_CT"})
+    for (const char* module : {"xt_conntrack", "xt_state", "xt_CT"})
       if (!preloaded_.contains(module)) shell(std::string("rmmod ") + module + " 2>/dev/null");
     topology_.reset();
   }
@@ -191,6 +204,10 @@ class XtDifferential : public ::testing::Test {
     EXPECT_GT(checked, 0);
   }
 
+  static int rules_of(const std::string& family) {
+    return static_cast<int>(std::count_if(kRules.begin(), kRules.end(), [&](const Rule& r) { return r.family == family; }));
+  }
+
   static inline std::unique_ptr<XtTopology> topology_;
   static inline std::string setup_error_;
   static inline bool loaded_xt_ = false;
@@ -200,15 +217,20 @@ class XtDifferential : public ::testing::Test {
 
  private:
   static void add_rules(const NetNs& ns, const std::string& table) {
+    const std::string shim =
+        "LD_PRELOAD=" + (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "libnfct_xt_rev_shim.so").string();
     for (const char* chain : {"INPUT", "OUTPUT"})
-      for (auto& r : kRules) ns.checked("iptables-legacy -w -t " + table + " -A " + chain + " " + r.match);
+      for (auto& r : kRules)
+        ns.checked((r.family == "StateRev0" ? shim + " " : "") + "iptables-legacy -w -t " + table + " -A " + chain +
+                   " " + r.match);
   }
 
   static void setup() {
     if (!module_loaded("nf_conntrack")) throw std::runtime_error("the kernel's tracker is not loaded");
     if (module_loaded("nf_ct_xt")) throw std::runtime_error("nf_ct_xt is loaded: the kernel's match cannot be bound");
-    for (const char* module : {"xt_conntrack", "xt_CT"})
+    for (const char* module : {"xt_conntrack", "xt_CT", "xt_state"})
       if (module_loaded(module)) preloaded_.insert(module);
+    if (preloaded_.contains("xt_state")) throw std::runtime_error("xt_state is loaded: its rule count is unknown");
     topology_ = std::make_unique<XtTopology>();
     const NetNs& c = topology_->c;
     const NetNs& d = topology_->d;
@@ -226,7 +248,9 @@ class XtDifferential : public ::testing::Test {
     if (module_refs("nf_ct_xt") != rules)
       throw std::runtime_error("nf_ct_xt holds " + std::to_string(module_refs("nf_ct_xt")) + " rules, not " +
                                std::to_string(rules));
-    if (module_refs("xt_conntrack") < rules) throw std::runtime_error("xt_conntrack does not hold the mangle rules");
+    const int rev0 = 2 * rules_of("StateRev0");
+    if (module_refs("xt_conntrack") < rules - rev0) throw std::runtime_error("xt_conntrack does not hold the mangle rules");
+    if (module_refs("xt_state") != rev0) throw std::runtime_error("xt_state does not hold the mangle state rules");
 
     traffic(c, d);
     for (const char* chain : {"INPUT", "OUTPUT"}) {
@@ -280,11 +304,14 @@ class XtDifferential : public ::testing::Test {
 };
 
 TEST_F(XtDifferential, EachRuleIsHeldByItsModule) {
+  const int rev0 = 2 * rules_of("StateRev0");
   EXPECT_EQ(module_refs("nf_ct_xt"), 2 * static_cast<int>(kRules.size()));
-  EXPECT_GE(module_refs("xt_conntrack"), 2 * static_cast<int>(kRules.size()));
+  EXPECT_GE(module_refs("xt_conntrack"), 2 * static_cast<int>(kRules.size()) - rev0);
+  EXPECT_EQ(module_refs("xt_state"), rev0) << "the state rules went to another match";
 }
 
 TEST_F(XtDifferential, State) { compare("State"); }
+TEST_F(XtDifferential, StateRev0) { compare("StateRev0"); }
 
 TEST_F(XtDifferential, Untracked) {
   if (!untracked_) GTEST_SKIP() << "no xt_CT in this kernel: NOTRACK cannot be set";
