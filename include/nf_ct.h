@@ -124,13 +124,18 @@ struct nfct_conn {
 	unsigned long status;
 	u32 timeout;			/* jiffies32 at expiry */
 	spinlock_t lock;		/* serialises the protocol state */
+	struct nfct_counter acct[NFCT_DIR_MAX];
+	u64 start_ns;			/* wall clock at confirmation */
+	struct rcu_head rcu;
+	/*
+	 * Last: an entry of any protocol but TCP is allocated without the
+	 * TCP state (nfct_conn_alloc): 152 bytes instead of 208 on a production
+	 * kernel.
+	 */
 	union {
 		struct nfct_tcp_state tcp;
 		struct nfct_udp_state udp;
 	} proto;
-	struct nfct_counter acct[NFCT_DIR_MAX];
-	u64 start_ns;			/* wall clock at confirmation */
-	struct rcu_head rcu;
 };
 
 struct nfct_net;

@@ -609,7 +609,26 @@ static void default_max_from_ram(struct kunit *test)
 		KUNIT_EXPECT_GE(test, max, 65536);
 }
 
+/* Only TCP entries carry the TCP state; the others are allocated without. */
+static void entry_size_by_protocol(struct kunit *test)
+{
+	struct nfct_conn *tcp = make_conn(test, IPPROTO_TCP);
+	struct nfct_conn *udp = make_conn(test, IPPROTO_UDP);
+	struct nfct_conn *icmp = make_conn(test, IPPROTO_ICMP);
+
+	KUNIT_EXPECT_GE(test, ksize(tcp), sizeof(struct nfct_conn));
+	KUNIT_EXPECT_LT(test, ksize(udp), offsetof(struct nfct_conn, proto) +
+			sizeof(struct nfct_tcp_state));
+	KUNIT_EXPECT_GE(test, ksize(udp), offsetof(struct nfct_conn, proto) +
+			sizeof(struct nfct_udp_state));
+	KUNIT_EXPECT_EQ(test, ksize(icmp), ksize(udp));
+	nfct_conn_put(icmp);
+	nfct_conn_put(udp);
+	nfct_conn_put(tcp);
+}
+
 static struct kunit_case table_cases[] = {
+	KUNIT_CASE(entry_size_by_protocol),
 	KUNIT_CASE(early_drop_spares_assured),
 	KUNIT_CASE(default_max_from_ram),
 	KUNIT_CASE(table_both_directions),

@@ -107,6 +107,10 @@ const std::vector<Rule> kRules = {
     {"Expire", "-m conntrack --ctstate ESTABLISHED,RELATED ! --ctproto tcp --ctexpire 1001:500000", false},
     {"Expire", "-m conntrack --ctstate ESTABLISHED,RELATED ! --ctproto tcp ! --ctexpire 0:45", true},
     {"Expire", "-m conntrack --ctstate ESTABLISHED,RELATED ! --ctproto tcp ! --ctexpire 0:1000", false},
+    {"Direction", "-m conntrack --ctdir ORIGINAL", true},
+    {"Direction", "-m conntrack --ctdir REPLY", true},
+    {"Direction", "-m conntrack --ctdir REPLY --ctstate NEW", false},
+    {"Direction", "-m conntrack --ctstate ESTABLISHED --ctproto tcp --ctorigdstport 7002 --ctdir REPLY", true},
     // The state match itself (revision 0), as iptables sends it when the
     // kernel has no conntrack match: installed through xt_rev_shim.
     {"StateRev0", "-m state --state NEW", true},
@@ -116,10 +120,6 @@ const std::vector<Rule> kRules = {
     {"StateRev0", "-m state ! --state NEW,ESTABLISHED", true},
     {"StateRev0", "-m state --state NEW,ESTABLISHED,RELATED,INVALID,UNTRACKED", true},
     {"StateRev0", "-m state ! --state NEW,ESTABLISHED,RELATED,INVALID,UNTRACKED", false},
-    {"Direction", "-m conntrack --ctdir ORIGINAL", true},
-    {"Direction", "-m conntrack --ctdir REPLY", true},
-    {"Direction", "-m conntrack --ctdir REPLY --ctstate NEW", false},
-    {"Direction", "-m conntrack --ctstate ESTABLISHED --ctproto tcp --ctorigdstport 7002 --ctdir REPLY", true},
 };
 
 std::string slurp(const std::string& path) {
@@ -216,13 +216,25 @@ class XtDifferential : public ::testing::Test {
   static inline std::map<std::string, std::vector<unsigned long>> kernel_, ours_;
 
  private:
+  // One iptables-legacy-restore per batch: one exec per rule costs
+  // minutes on the debug kernel. The state rules proper come last in
+  // kRules, in a batch of their own, with the shim.
   static void add_rules(const NetNs& ns, const std::string& table) {
     const std::string shim =
         "LD_PRELOAD=" + (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "libnfct_xt_rev_shim.so").string();
-    for (const char* chain : {"INPUT", "OUTPUT"})
-      for (auto& r : kRules)
-        ns.checked((r.family == "StateRev0" ? shim + " " : "") + "iptables-legacy -w -t " + table + " -A " + chain +
-                   " " + r.match);
+    for (bool rev0 : {false, true}) {
+      const std::string path = "/tmp/nfct-xt-" + table + (rev0 ? "-rev0" : "") + ".rules";
+      {
+        std::ofstream script(path);
+        script << "*" << table << "\n";
+        for (const char* chain : {"INPUT", "OUTPUT"})
+          for (auto& r : kRules)
+            if ((r.family == "StateRev0") == rev0) script << "-A " << chain << " " << r.match << "\n";
+        script << "COMMIT\n";
+      }
+      ns.checked((rev0 ? shim + " " : "") + "iptables-legacy-restore -w --noflush < " + path);
+      std::filesystem::remove(path);
+    }
   }
 
   static void setup() {

@@ -1,0 +1,39 @@
+#!/bin/bash
+# Where a tracker's per-packet time goes, in the VM (stock kernel): fills a
+# netns's table with N UDP entries through the benchmark driver, then samples
+# every CPU with perf (cpu-clock: TCG has no PMU) while the driver walks the
+# established flows, and prints the hottest symbols.
+# Usage (through the runner): tests/bench/profile.sh [nf_ct|nf_conntrack] [N] [PACKETS]
+set -eu
+tracker=${1:-nf_ct}
+n=${2:-100000}
+packets=${3:-2000000}
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+ns=nfct-profile
+. "$repo/tests/bench/lib.sh"
+command -v perf > /dev/null || { echo "profile: perf is not installed (Debian package linux-perf)" >&2; exit 1; }
+grep -q '^nfct_bench ' /proc/modules || insmod "${NF_CT_MODDIR:-.}/nfct_bench.ko"
+case $tracker in
+nf_ct) grep -q '^nf_ct ' /proc/modules || insmod "${NF_CT_MODDIR:-.}/nf_ct.ko" ;;
+nf_conntrack)
+	modprobe nf_conntrack enable_hooks=1 acct=1 tstamp=1
+	sysctl -q -w net.netfilter.nf_conntrack_max=$((n * 2))
+	;;
+none) ;;
+*) echo "usage: $0 [nf_ct|nf_conntrack|none] [N] [PACKETS]" >&2; exit 2 ;;
+esac
+ip netns add $ns
+trap 'ip netns del $ns' EXIT
+ip -n $ns link set lo up
+ip -n $ns link add d0 type dummy
+ip -n $ns addr add 10.9.0.1/16 dev d0
+ip -n $ns link set d0 up
+[ $tracker = nf_ct ] && ip netns exec $ns sysctl -q -w net.nf_ct.max=0
+nfct_bench $ns fill d0 "$n" > /dev/null
+data=$(mktemp -d)
+perf record -q -a -e cpu-clock -F 4000 -o "$data/perf.data" -- \
+	bash -c ". '$repo/tests/bench/lib.sh'; nfct_bench $ns walk d0 $n $packets" > "$data/walk.txt" 2> /dev/null
+echo "== $tracker, $n entries: $(cat "$data/walk.txt")"
+perf report -q -i "$data/perf.data" --no-children --sort symbol --percent-limit 1.5 --stdio 2> /dev/null |
+	grep -v '^$' | head -40
+rm -rf "$data"
