@@ -86,6 +86,8 @@ static unsigned int nfct_new(struct nfct_net *cn, const struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 	if (max && atomic_read(&cn->count) >= max && !nfct_make_room(cn, t, max)) {
+		/* As nf_conntrack: the GC's next pass evicts harder. */
+		WRITE_ONCE(cn->gc.early_drop, true);
 		NFCT_STAT_INC(cn, drop);
 		net_warn_ratelimited("nf_ct: table full, dropping packet\n");
 		return NF_DROP;

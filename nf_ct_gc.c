@@ -14,6 +14,10 @@
  * once; a finished one sleeps for the average time its live entries had
  * left, between NFCT_GC_INTERVAL_MIN and NFCT_GC_INTERVAL_MAX (the minimum
  * when it met none alive: an empty table costs nothing to walk).
+ *
+ * After a new connection was dropped for want of room, the next pass also
+ * evicts, while the table is at least 95% full, what nf_conntrack's GC
+ * would: entries not ASSURED and closing TCP connections.
  */
 #include <linux/ktime.h>
 #include <linux/workqueue.h>
@@ -35,6 +39,16 @@ static void nfct_gc_restart(struct nfct_gc *gc)
 	gc->pass_sum = 0;
 }
 
+static bool nfct_gc_can_early_drop(const struct nfct_conn *ct)
+{
+	const struct nfct_l4proto *l4;
+
+	if (!test_bit(NFCT_ASSURED, &ct->status))
+		return true;
+	l4 = nfct_l4proto_find(ct->tuplehash[NFCT_DIR_ORIGINAL].tuple.protonum);
+	return l4->can_early_drop && l4->can_early_drop(ct);
+}
+
 /* One batch. Returns true when the walk reached the end of the table. */
 bool nfct_gc_batch(struct nfct_net *cn, unsigned int *expired)
 {
@@ -46,7 +60,10 @@ bool nfct_gc_batch(struct nfct_net *cn, unsigned int *expired)
 	struct rhash_head *pos;
 	struct nfct_conn *ct;
 	bool done = false;
+	int max95 = 0;
 
+	if (READ_ONCE(gc->early_drop))
+		max95 = READ_ONCE(cn->max) / 100 * 95;
 	rcu_read_lock();
 	tbl = rht_dereference_rcu(cn->table.tbl, &cn->table);
 	/*
@@ -78,6 +95,9 @@ bool nfct_gc_batch(struct nfct_net *cn, unsigned int *expired)
 			if (nfct_is_expired(ct)) {
 				nfct_table_delete(cn, ct);
 				(*expired)++;
+			} else if (max95 && atomic_read(&cn->count) >= max95 &&
+				   nfct_gc_can_early_drop(ct)) {
+				nfct_table_delete(cn, ct);
 			} else {
 				gc->pass_sum += clamp_t(u32, nfct_expires(ct),
 							NFCT_GC_INTERVAL_MIN,
@@ -119,6 +139,7 @@ static void nfct_gc_work(struct work_struct *work)
 		delay = gc->pass_live ?
 			div_u64(gc->pass_sum, gc->pass_live) : NFCT_GC_INTERVAL_MIN;
 		nfct_gc_restart(gc);
+		WRITE_ONCE(gc->early_drop, false);
 	} else if (gc->resizing) {
 		delay = 1;	/* let the rehash finish first */
 	}

@@ -533,6 +533,21 @@ static const char *nfct_tcp_state_name(const struct nfct_conn *ct)
 	return state < NFCT_TCP_MAX ? nfct_tcp_names[state] : "NONE";
 }
 
+/* A closing connection may go when the table is full, ASSURED or not. */
+static bool nfct_tcp_can_early_drop(const struct nfct_conn *ct)
+{
+	switch (READ_ONCE(ct->proto.tcp.state)) {
+	case NFCT_TCP_FIN_WAIT:
+	case NFCT_TCP_LAST_ACK:
+	case NFCT_TCP_TIME_WAIT:
+	case NFCT_TCP_CLOSE:
+	case NFCT_TCP_CLOSE_WAIT:
+		return true;
+	default:
+		return false;
+	}
+}
+
 const struct nfct_l4proto nfct_l4proto_tcp = {
 	.protonum	= IPPROTO_TCP,
 	.name		= "tcp",
@@ -542,4 +557,5 @@ const struct nfct_l4proto nfct_l4proto_tcp = {
 	.packet		= nfct_tcp_packet,
 	.error		= nfct_tcp_error,
 	.state_name	= nfct_tcp_state_name,
+	.can_early_drop	= nfct_tcp_can_early_drop,
 };

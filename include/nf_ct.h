@@ -177,6 +177,8 @@ struct nfct_l4proto {
 		      unsigned int off, unsigned int hook);
 	/* The protocol's state column in the proc line, or NULL. */
 	const char *(*state_name)(const struct nfct_conn *ct);
+	/* Optional: may the GC evict this ASSURED entry from a full table? */
+	bool (*can_early_drop)(const struct nfct_conn *ct);
 	/* Two packets creating the same entry at once may share the winner's. */
 	bool allow_clash;
 };
@@ -204,6 +206,7 @@ struct nfct_gc {
 	unsigned int longest_ns;	/* longest batch so far (sysctl) */
 	unsigned int batches;		/* batches run so far (sysctl) */
 	unsigned int slow_batches;	/* of which over 1 ms (sysctl) */
+	bool early_drop;		/* the table was full: evict until 95% */
 };
 
 /*

@@ -590,10 +590,80 @@ static void early_drop_spares_assured(struct kunit *test)
 
 	/* One not assured: a tuple in its bucket evicts it, and nothing else. */
 	clear_bit(NFCT_ASSURED, &ct[7]->status);
+	refcount_inc(&ct[7]->use);	/* looked for after its eviction */
 	KUNIT_EXPECT_EQ(test, nfct_table_early_drop(cn, &ct[7]->tuplehash[0].tuple), 1U);
 	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 63);
 	KUNIT_EXPECT_FALSE(test, table_has(cn, ct[7], NFCT_DIR_ORIGINAL));
 	KUNIT_EXPECT_TRUE(test, table_has(cn, ct[8], NFCT_DIR_ORIGINAL));
+	nfct_conn_put(ct[7]);
+	nfct_table_destroy(cn);
+}
+
+/* A TCP entry for table_add's @id, in @state, ASSURED. */
+static struct nfct_conn *table_add_tcp(struct kunit *test, struct nfct_net *cn,
+				       u32 id, u8 state)
+{
+	struct nfct_tuple o = {
+		.src = htonl(0x0b000000 | (id >> 16)),
+		.dst = B_ADDR,
+		.sport = htons(id & 0xffff),
+		.dport = htons(80),
+		.protonum = IPPROTO_TCP,
+	};
+	struct nfct_tuple r;
+	struct nfct_conn *ct;
+
+	KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &o));
+	ct = nfct_conn_alloc(&o, &r);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	ct->timeout = (u32)jiffies + 300 * HZ;
+	ct->proto.tcp.state = state;
+	set_bit(NFCT_ASSURED, &ct->status);
+	KUNIT_ASSERT_EQ(test, nfct_table_insert(cn, ct), 0);
+	return ct;
+}
+
+/*
+ * After a drop for want of room, the GC's next pass evicts, while the table
+ * is 95% full or more, what is not ASSURED and closing TCP connections; the
+ * pass after it is back to expiry alone.
+ */
+static void gc_early_drop_after_full(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	struct nfct_conn *closing, *open, *unassured;
+	unsigned int expired = 0;
+	int i, batches = 0;
+
+	cn->max = 200;
+	for (i = 0; i < 190; i++)
+		set_bit(NFCT_ASSURED, &table_add(test, cn, i, 30 * HZ)->status);
+	unassured = table_add(test, cn, 1000, 30 * HZ);
+	closing = table_add_tcp(test, cn, 1, NFCT_TCP_TIME_WAIT);
+	open = table_add_tcp(test, cn, 2, NFCT_TCP_ESTABLISHED);
+	for (i = 3; i < 10; i++)
+		table_add_tcp(test, cn, i, i % 2 ? NFCT_TCP_FIN_WAIT : NFCT_TCP_CLOSE_WAIT);
+	KUNIT_ASSERT_EQ(test, atomic_read(&cn->count), 200);
+
+	/* Without a drop, a full table is left alone. */
+	while (!nfct_gc_batch(cn, &expired))
+		KUNIT_ASSERT_LT(test, ++batches, 100);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 200);
+
+	/* Kept alive past their eviction, to be looked for. */
+	refcount_inc(&closing->use);
+	refcount_inc(&unassured->use);
+	cn->gc.early_drop = true;
+	while (!nfct_gc_batch(cn, &expired))
+		KUNIT_ASSERT_LT(test, ++batches, 200);
+	/* The 9 candidates go (200 - 9 is still 95% full); nothing else. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 191);
+	KUNIT_EXPECT_FALSE(test, table_has(cn, closing, NFCT_DIR_ORIGINAL));
+	KUNIT_EXPECT_FALSE(test, table_has(cn, unassured, NFCT_DIR_REPLY));
+	KUNIT_EXPECT_TRUE(test, table_has(cn, open, NFCT_DIR_ORIGINAL));
+	KUNIT_EXPECT_EQ(test, expired, 0U);
+	nfct_conn_put(closing);
+	nfct_conn_put(unassured);
 	nfct_table_destroy(cn);
 }
 
@@ -629,6 +699,7 @@ static void entry_size_by_protocol(struct kunit *test)
 
 static struct kunit_case table_cases[] = {
 	KUNIT_CASE(entry_size_by_protocol),
+	KUNIT_CASE(gc_early_drop_after_full),
 	KUNIT_CASE(early_drop_spares_assured),
 	KUNIT_CASE(default_max_from_ram),
 	KUNIT_CASE(table_both_directions),
