@@ -37,9 +37,6 @@
 			 XT_CONNTRACK_STATE_BIT(IP_CT_NEW) |		\
 			 XT_CONNTRACK_STATE_SNAT | XT_CONNTRACK_STATE_DNAT | \
 			 XT_CONNTRACK_STATE_UNTRACKED)
-#define NFCT_XT_STATE0	(XT_STATE_INVALID | XT_STATE_BIT(IP_CT_ESTABLISHED) | \
-			 XT_STATE_BIT(IP_CT_RELATED) | XT_STATE_BIT(IP_CT_NEW) | \
-			 XT_STATE_UNTRACKED)
 /* --ctstatus: the names iptables knows; nf_ct never sets EXPECTED. */
 #define NFCT_XT_STATUS	(IPS_EXPECTED | IPS_SEEN_REPLY | IPS_ASSURED | \
 			 IPS_CONFIRMED)
@@ -247,23 +244,6 @@ bool nfct_xt_state_eval(const struct xt_state_info *sinfo, u8 info,
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_xt_state_eval);
 
-/**
- * nfct_xt_state_valid - can nf_ct answer this state rule?
- * @sinfo: the rule's options
- *
- * Return: 0, or -EINVAL with the reason logged.
- */
-int nfct_xt_state_valid(const struct xt_state_info *sinfo)
-{
-	if (sinfo->statemask & ~NFCT_XT_STATE0) {
-		pr_info_ratelimited("unknown --state bits 0x%x\n",
-				    sinfo->statemask & ~NFCT_XT_STATE0);
-		return -EINVAL;
-	}
-	return 0;
-}
-EXPORT_SYMBOL_IF_KUNIT(nfct_xt_state_valid);
-
 /*
  * The raw table runs before nf_ct has seen the packet: the kernel's match
  * says INVALID (or UNTRACKED) there for every packet, nf_ct could only
@@ -285,9 +265,13 @@ static int nfct_xt_conntrack_check(const struct xt_mtchk_param *par)
 	       nfct_xt_conntrack_valid(par->matchinfo, par->match->revision);
 }
 
+/*
+ * Any state mask is answerable, as xt_state takes it: iptables writes
+ * `! --state` as the mask's complement, unused bits included.
+ */
 static int nfct_xt_state_check(const struct xt_mtchk_param *par)
 {
-	return nfct_xt_table_ok(par) ?: nfct_xt_state_valid(par->matchinfo);
+	return nfct_xt_table_ok(par);
 }
 
 /* Hooks run under RCU, which keeps nfct_packet_info()'s entry alive. */

@@ -301,7 +301,6 @@ bool nfct_xt_conntrack_eval(const void *matchinfo, u8 revision, u8 info,
 int nfct_xt_conntrack_valid(const void *matchinfo, u8 revision);
 bool nfct_xt_state_eval(const struct xt_state_info *sinfo, u8 info,
 			const struct nfct_conn *ct);
-int nfct_xt_state_valid(const struct xt_state_info *sinfo);
 
 /* nf_ct_tuple.c: the tracker for a protocol, the generic one by default */
 const struct nfct_l4proto *nfct_l4proto_find(u8 protonum);
