@@ -829,13 +829,16 @@ static struct nfct_conn *track(struct kunit *test, struct nfct_net *cn,
 	return ct;
 }
 
-/* The timeout set, allowing for a jiffy or two passing meanwhile. */
+/*
+ * The timeout set, allowing for time passing meanwhile: up to 100 ms on a
+ * loaded debug kernel under TCG (3 jiffies were seen).
+ */
 static void expect_timeout(struct kunit *test, struct nfct_conn *ct, int want)
 {
 	s32 left = nfct_expires(ct);
 
 	KUNIT_EXPECT_LE(test, left, want);
-	KUNIT_EXPECT_GE(test, left, want - 2);
+	KUNIT_EXPECT_GE(test, left, want - HZ / 10);
 }
 
 static void timeout_udp_unreplied_then_stream(struct kunit *test)
