@@ -62,8 +62,10 @@ counter_above() {	# NS CHAIN RULENUM VALUE
 	[ "$(pkts "$1" "$2" "$3")" -gt "$4" ]
 }
 
+# The servers fork a shell per request: on the debug kernel, under load,
+# that takes seconds (-T10 bounds the wait, it does not add to it).
 tcp_pong() {	# NS ADDR PORT: a request through a socat server that says pong
-	[ "$(echo ping | ip netns exec "$1" socat -T3 - "TCP4:$2:$3,connect-timeout=2" 2> /dev/null)" = pong ]
+	[ "$(echo ping | ip netns exec "$1" socat -T10 - "TCP4:$2:$3,connect-timeout=2" 2> /dev/null)" = pong ]
 }
 
 tap_begin 16
@@ -75,15 +77,15 @@ veth_link "$host" 10.7.0.1/24 "$peer" 10.7.0.2/24 || tap_bail "cannot link names
 ipt "$host" -A INPUT -p icmp -m conntrack --ctstate RELATED &&
 	stateful "$host" INPUT || tap_bail "iptables-legacy refused the rules"
 
-ip netns exec "$peer" socat -T3 TCP4-LISTEN:8080,bind=10.7.0.2,reuseaddr,fork SYSTEM:'read l; echo pong' &
-ip netns exec "$peer" socat -T3 UDP4-RECVFROM:5353,bind=10.7.0.2,fork SYSTEM:'echo pong' &
+ip netns exec "$peer" socat -T10 TCP4-LISTEN:8080,bind=10.7.0.2,reuseaddr,fork SYSTEM:'read l; echo pong' &
+ip netns exec "$peer" socat -T10 UDP4-RECVFROM:5353,bind=10.7.0.2,fork SYSTEM:'echo pong' &
 ip netns exec "$host" socat -T3 TCP4-LISTEN:9090,bind=10.7.0.1,reuseaddr SYSTEM:'echo pong' &
 wait_for 5 listening "$peer" t 8080
 wait_for 5 listening "$peer" u 5353
 wait_for 5 listening "$host" t 9090
 
 tap_check "host: outbound TCP gets its answer" tcp_pong "$host" 10.7.0.2 8080
-reply=$(echo ping | ip netns exec "$host" socat -T3 - UDP4:10.7.0.2:5353)
+reply=$(echo ping | ip netns exec "$host" socat -T10 - UDP4:10.7.0.2:5353)
 tap_check "host: outbound UDP gets its answer" test "$reply" = pong
 tap_check "host: outbound ping is answered" pings "$host" 10.7.0.2 2
 tap_check "host: unsolicited inbound TCP is dropped" not tcp_pong "$peer" 10.7.0.1 9090
@@ -153,7 +155,7 @@ stateful "$router" FORWARD &&
 	ipt "$router" -A FORWARD -i lan0 -m conntrack --ctstate NEW -j ACCEPT ||
 	tap_bail "iptables-legacy refused the router's rules"
 
-ip netns exec "$wan" socat -T3 TCP4-LISTEN:8080,bind=10.8.2.2,reuseaddr,fork SYSTEM:'read l; echo pong' &
+ip netns exec "$wan" socat -T10 TCP4-LISTEN:8080,bind=10.8.2.2,reuseaddr,fork SYSTEM:'read l; echo pong' &
 ip netns exec "$lan" socat -T3 TCP4-LISTEN:9090,bind=10.8.1.2,reuseaddr SYSTEM:'echo pong' &
 wait_for 5 listening "$wan" t 8080
 wait_for 5 listening "$lan" t 9090
