@@ -48,6 +48,7 @@ struct Rule {
   std::string family;  // the test that checks it
   std::string match;   // iptables-legacy match options
   bool matches;        // does any packet of the traffic match it?
+  bool known = true;   // false: whether it matches depends on the kernel
 };
 
 // --ctexpire is asked only of packets past their first: the kernel's NEW
@@ -119,7 +120,9 @@ const std::vector<Rule> kRules = {
     {"StateRev0", "-m state --state INVALID", true},
     {"StateRev0", "-m state ! --state NEW,ESTABLISHED", true},
     {"StateRev0", "-m state --state NEW,ESTABLISHED,RELATED,INVALID,UNTRACKED", true},
-    {"StateRev0", "-m state ! --state NEW,ESTABLISHED,RELATED,INVALID,UNTRACKED", false},
+    // Nothing on the debug kernel; one packet on stock (which has NOTRACK),
+    // in xt_state and nf_ct alike: only the comparison holds everywhere.
+    {"StateRev0", "-m state ! --state NEW,ESTABLISHED,RELATED,INVALID,UNTRACKED", false, false},
 };
 
 std::string slurp(const std::string& path) {
@@ -198,7 +201,9 @@ class XtDifferential : public ::testing::Test {
         EXPECT_EQ(kernel, ours) << chain << " " << kRules[i].match;
         any += kernel;
       }
-      EXPECT_EQ(any > 0, kRules[i].matches) << kRules[i].match << ": " << any << " packets";
+      if (kRules[i].known) {
+        EXPECT_EQ(any > 0, kRules[i].matches) << kRules[i].match << ": " << any << " packets";
+      }
       checked++;
     }
     EXPECT_GT(checked, 0);
