@@ -14,3 +14,16 @@ nfct_bench() {
 result_field() {
 	sed -n "s/.*\\b$1=\\([0-9]*\\).*/\\1/p" <<< "$2"
 }
+
+# driver_netns NS: a namespace where the driver's flows arrive: lo and a
+# dummy d0 at 10.9.0.1/16; with nf_ct loaded, its table has no limit.
+driver_netns() {
+	ip netns add "$1" &&
+		ip -n "$1" link set lo up &&
+		ip -n "$1" link add d0 type dummy &&
+		ip -n "$1" addr add 10.9.0.1/16 dev d0 &&
+		ip -n "$1" link set d0 up || return
+	if grep -q '^nf_ct ' /proc/modules; then
+		ip netns exec "$1" sysctl -q -w net.nf_ct.max=0
+	fi
+}

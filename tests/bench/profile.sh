@@ -22,13 +22,8 @@ nf_conntrack)
 none) ;;
 *) echo "usage: $0 [nf_ct|nf_conntrack|none] [N] [PACKETS]" >&2; exit 2 ;;
 esac
-ip netns add $ns
+driver_netns $ns
 trap 'ip netns del $ns' EXIT
-ip -n $ns link set lo up
-ip -n $ns link add d0 type dummy
-ip -n $ns addr add 10.9.0.1/16 dev d0
-ip -n $ns link set d0 up
-[ $tracker = nf_ct ] && ip netns exec $ns sysctl -q -w net.nf_ct.max=0
 nfct_bench $ns fill d0 "$n" > /dev/null
 data=$(mktemp -d)
 perf record -q -a -e cpu-clock -F 4000 -o "$data/perf.data" -- \

@@ -35,13 +35,8 @@ nf_conntrack)
 	;;
 esac
 
-ip netns add $ns
+driver_netns $ns
 trap 'ip netns del $ns' EXIT
-ip -n $ns link set lo up
-ip -n $ns link add d0 type dummy
-ip -n $ns addr add 10.9.0.1/16 dev d0
-ip -n $ns link set d0 up
-[ $tracker = nf_ct ] && in_ns sysctl -q -w net.nf_ct.max=0
 timeout_udp 600
 now() { date +%s.%N; }
 elapsed() { awk "BEGIN { printf \"%.2f\", $(now) - $1 }"; }

@@ -28,16 +28,7 @@ emit() {	# CONFIG METRIC SIZE REP VALUE UNIT
 driver() { nfct_bench $ns "$@"; }
 now_ns() { date +%s%N; }
 
-netns_up() {
-	ip netns add $ns
-	ip -n $ns link set lo up
-	ip -n $ns link add d0 type dummy
-	ip -n $ns addr add 10.9.0.1/16 dev d0
-	ip -n $ns link set d0 up
-	case $config in
-	nf_ct) in_ns sysctl -q -w net.nf_ct.max=0 ;;
-	esac
-}
+netns_up() { driver_netns $ns; }
 netns_down() {
 	local prev now i
 	ip netns del $ns

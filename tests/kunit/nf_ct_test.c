@@ -467,16 +467,19 @@ static struct nfct_net *table_new(struct kunit *test)
 	return cn;
 }
 
-/* Inserts a UDP entry 10.0.x.y:@port -> 10.1.1.80:53 that expires in @timeout jiffies. */
-static struct nfct_conn *table_add(struct kunit *test, struct nfct_net *cn,
-				   u32 id, long timeout)
+/*
+ * Inserts an entry 10.0.x.y:@id -> 10.1.1.80:53 of protocol @proto (UDP or
+ * TCP) that expires in @timeout jiffies.
+ */
+static struct nfct_conn *table_add_proto(struct kunit *test, struct nfct_net *cn,
+					 u32 id, long timeout, u8 proto)
 {
 	struct nfct_tuple o = {
 		.src = htonl(0x0a000000 | (id >> 16)),
 		.dst = B_ADDR,
 		.sport = htons(id & 0xffff),
 		.dport = htons(53),
-		.protonum = IPPROTO_UDP,
+		.protonum = proto,
 	};
 	struct nfct_tuple r;
 	struct nfct_conn *ct;
@@ -487,6 +490,12 @@ static struct nfct_conn *table_add(struct kunit *test, struct nfct_net *cn,
 	ct->timeout = (u32)jiffies + timeout;
 	KUNIT_ASSERT_EQ(test, nfct_table_insert(cn, ct), 0);
 	return ct;
+}
+
+static struct nfct_conn *table_add(struct kunit *test, struct nfct_net *cn,
+				   u32 id, long timeout)
+{
+	return table_add_proto(test, cn, id, timeout, IPPROTO_UDP);
 }
 
 static bool table_has(struct nfct_net *cn, struct nfct_conn *ct, enum nfct_dir dir)
@@ -603,23 +612,10 @@ static void early_drop_spares_assured(struct kunit *test)
 static struct nfct_conn *table_add_tcp(struct kunit *test, struct nfct_net *cn,
 				       u32 id, u8 state)
 {
-	struct nfct_tuple o = {
-		.src = htonl(0x0b000000 | (id >> 16)),
-		.dst = B_ADDR,
-		.sport = htons(id & 0xffff),
-		.dport = htons(80),
-		.protonum = IPPROTO_TCP,
-	};
-	struct nfct_tuple r;
-	struct nfct_conn *ct;
+	struct nfct_conn *ct = table_add_proto(test, cn, id, 300 * HZ, IPPROTO_TCP);
 
-	KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &o));
-	ct = nfct_conn_alloc(&o, &r);
-	KUNIT_ASSERT_NOT_NULL(test, ct);
-	ct->timeout = (u32)jiffies + 300 * HZ;
 	ct->proto.tcp.state = state;
 	set_bit(NFCT_ASSURED, &ct->status);
-	KUNIT_ASSERT_EQ(test, nfct_table_insert(cn, ct), 0);
 	return ct;
 }
 
