@@ -26,8 +26,8 @@
 /*
  * Two sizes of entry: TCP's carries the window tracking state, the others
  * stop before it. Not cache-line aligned: the rounding (208 to 256, 152 to
- * 192 bytes) would add a quarter to every entry, to spare a line shared with
- * a neighbour entry, which make bench did not show costing time.
+ * 192 bytes) would add a quarter to every entry. What sharing a line with a
+ * neighbour entry costs in time, make bench has not isolated yet.
  */
 static struct kmem_cache *nfct_conn_cache;
 static struct kmem_cache *nfct_conn_small_cache;
