@@ -54,7 +54,7 @@ require_nf_ct() {
 	[ -r /proc/net/nf_ct ] || tap_bail "nf_ct is not loaded (insmod nf_ct.ko)"
 	[ "$(id -u)" = 0 ] || tap_bail "needs root"
 	local tool
-	for tool in ip socat; do
+	for tool in ip socat python3; do
 		command -v "$tool" >/dev/null || tap_bail "$tool is not installed"
 	done
 }
@@ -99,6 +99,28 @@ wait_for() {
 		sleep 0.05
 	done
 	return 1
+}
+
+# udp_ask NS ADDR PORT [SPORT]: sends "ping" from a connected UDP socket and
+# prints the one datagram that answers, or "Connection refused" when an ICMP
+# port unreachable does; fails after 10 s of silence. It waits for the
+# answer itself: socat gives up 0.5 s after its input ends, and a forking
+# server on the debug kernel can take longer than that.
+udp_ask() {
+	ip netns exec "$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("", int(sys.argv[3])))
+s.connect((sys.argv[1], int(sys.argv[2])))
+s.settimeout(10)
+s.send(b"ping\n")
+try:
+    print(s.recv(2048).decode().strip())
+except ConnectionRefusedError:
+    print("Connection refused")
+except socket.timeout:
+    sys.exit(1)
+' "$2" "$3" "${4:-0}"
 }
 
 # ct_lines NS PATTERN...: proc lines of NS matching every extended regex given.

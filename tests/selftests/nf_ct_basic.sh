@@ -28,7 +28,7 @@ fi
 # UDP request and response: replied, not yet a stream, 30 s.
 ip netns exec "$srv" socat -T3 UDP4-RECVFROM:5353,bind=10.1.1.80 SYSTEM:'echo pong' &
 wait_for 5 listening "$srv" u 5353
-reply=$(echo ping | ip netns exec "$cli" socat -T3 - UDP4:10.1.1.80:5353,sourceport=40053)
+reply=$(udp_ask "$cli" 10.1.1.80 5353 40053)
 wait
 if [ "$reply" = pong ]; then
 	ct_expect "udp request/response is replied, not assured" "$cli" '^ipv4     2 udp      17 (2[0-9]|30) src=10\.1\.1\.3 dst=10\.1\.1\.80 sport=40053 dport=5353 packets=1 bytes=33 src=10\.1\.1\.80 dst=10\.1\.1\.3 sport=5353 dport=40053 packets=1 bytes=33 mark=0 zone=0 delta-time=[0-9]+ use=2$'
@@ -42,7 +42,7 @@ ct_expect "the server's namespace has its own entry" "$srv" 'udp      17 .* spor
 # TCP: a request/response closed by FIN from the client ends in TIME_WAIT.
 ip netns exec "$srv" socat -T3 TCP4-LISTEN:8080,bind=10.1.1.80,reuseaddr SYSTEM:'read l; echo pong' &
 wait_for 5 listening "$srv" t 8080
-reply=$(echo ping | ip netns exec "$cli" socat -T3 - TCP4:10.1.1.80:8080,sourceport=40080)
+reply=$(echo ping | ip netns exec "$cli" socat -t3 -T3 - TCP4:10.1.1.80:8080,sourceport=40080)
 wait
 if [ "$reply" = pong ]; then
 	ct_expect "tcp connection closed by FIN is TIME_WAIT and ASSURED" "$cli" '^ipv4     2 tcp      6 1[01][0-9] TIME_WAIT src=10\.1\.1\.3 dst=10\.1\.1\.80 sport=40080 dport=8080 packets=[0-9]+ bytes=[0-9]+ src=10\.1\.1\.80 dst=10\.1\.1\.3 sport=8080 dport=40080 packets=[0-9]+ bytes=[0-9]+ \[ASSURED\] mark=0 zone=0 delta-time=[0-9]+ use=2$'

@@ -48,8 +48,7 @@ stateful() {	# NS CHAIN: the two classic rules, and the policy DROP
 # udp_refused NS ADDR PORT SPORT: a UDP send to a closed port comes back as
 # "Connection refused", i.e. the ICMP port unreachable reached the socket.
 udp_refused() {
-	echo x | ip netns exec "$1" socat -T2 - "UDP4:$2:$3,sourceport=$4" 2>&1 |
-		grep -q 'Connection refused'
+	[ "$(udp_ask "$1" "$2" "$3" "$4")" = "Connection refused" ]
 }
 
 not() { ! "$@"; }
@@ -63,9 +62,10 @@ counter_above() {	# NS CHAIN RULENUM VALUE
 }
 
 # The servers fork a shell per request: on the debug kernel, under load,
-# that takes seconds (-T10 bounds the wait, it does not add to it).
+# that takes seconds. -t10 keeps the client waiting for the answer after its
+# own input ends (socat's default is 0.5 s); the server's close ends it.
 tcp_pong() {	# NS ADDR PORT: a request through a socat server that says pong
-	[ "$(echo ping | ip netns exec "$1" socat -T10 - "TCP4:$2:$3,connect-timeout=2" 2> /dev/null)" = pong ]
+	[ "$(echo ping | ip netns exec "$1" socat -t10 -T10 - "TCP4:$2:$3,connect-timeout=2" 2> /dev/null)" = pong ]
 }
 
 tap_begin 16
@@ -85,7 +85,7 @@ wait_for 5 listening "$peer" u 5353
 wait_for 5 listening "$host" t 9090
 
 tap_check "host: outbound TCP gets its answer" tcp_pong "$host" 10.7.0.2 8080
-reply=$(echo ping | ip netns exec "$host" socat -T10 - UDP4:10.7.0.2:5353)
+reply=$(udp_ask "$host" 10.7.0.2 5353)
 tap_check "host: outbound UDP gets its answer" test "$reply" = pong
 tap_check "host: outbound ping is answered" pings "$host" 10.7.0.2 2
 tap_check "host: unsolicited inbound TCP is dropped" not tcp_pong "$peer" 10.7.0.1 9090

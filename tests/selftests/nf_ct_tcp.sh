@@ -69,13 +69,12 @@ tap_check "a refused connection leaves no entry; an unanswered SYN stays SYN_SEN
 # 2 s after the first packet makes it a stream: ASSURED, 120 s.
 ip netns exec "$srv" socat -T10 UDP4-RECVFROM:5300,bind=10.1.2.80,fork SYSTEM:'echo pong' &
 wait_for 5 listening "$srv" u 5300
-udp_ask() { echo ping | ip netns exec "$cli" socat -T2 - UDP4:10.1.2.80:5300,sourceport=41006; }
 udp_line="^ipv4     2 udp      17 %s src=10\.1\.2\.3 dst=10\.1\.2\.80 sport=41006 dport=5300 packets=[0-9]+ bytes=[0-9]+ src=10\.1\.2\.80 dst=10\.1\.2\.3 sport=5300 dport=41006 packets=[0-9]+ bytes=[0-9]+ %s"
-reply=$(udp_ask)
+reply=$(udp_ask "$cli" 10.1.2.80 5300 41006)
 # shellcheck disable=SC2059
 first=$(ct_lines "$cli" "$(printf "$udp_line" '([0-9]|[12][0-9]|30)' 'mark=0')")
 sleep 2.5	# the protocol's own 2 s: what is tested, not synchronisation
-reply2=$(udp_ask)
+reply2=$(udp_ask "$cli" 10.1.2.80 5300 41006)
 if [ "$reply$reply2" = pongpong ] && [ -n "$first" ]; then
 	# shellcheck disable=SC2059
 	ct_expect "a UDP exchange more than 2 s after the first becomes an ASSURED stream (120 s)" "$cli" \
