@@ -198,6 +198,9 @@ static unsigned int nfct_hook_in(void *priv, struct sk_buff *skb,
  * protocol allows (UDP, generic) and the winner has the same tuples, the
  * packet joins the winner, as nf_conntrack's clash resolution does: this is
  * what keeps parallel DNS queries from one socket from being dropped.
+ * When NAT gave the two packets different bindings (one of several DNAT
+ * endpoints each), the loser goes in by its reply tuple alone, for a
+ * second, so that the answer to it still finds its way back.
  */
 static unsigned int nfct_clash(struct nfct_net *cn, struct nfct_conn *ct)
 {
@@ -219,6 +222,11 @@ static unsigned int nfct_clash(struct nfct_net *cn, struct nfct_conn *ct)
 					     &winner->acct[dir].bytes);
 			}
 			nfct_conn_put(ct);
+			NFCT_STAT_INC(cn, clash_resolve);
+			return NF_ACCEPT;
+		}
+		/* The record's reference becomes the table's. */
+		if (!nfct_table_insert_reply(cn, ct)) {
 			NFCT_STAT_INC(cn, clash_resolve);
 			return NF_ACCEPT;
 		}

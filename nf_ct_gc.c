@@ -90,7 +90,7 @@ bool nfct_gc_batch(struct nfct_net *cn, unsigned int *expired)
 		rht_for_each_entry_rcu(n, pos, tbl, gc->bucket, node) {
 			nodes++;
 			ct = nfct_conn_of(n);
-			if (n->dir != NFCT_DIR_ORIGINAL)
+			if (!nfct_node_is_primary(n))
 				continue;
 			if (nfct_is_expired(ct)) {
 				nfct_table_delete(cn, ct);

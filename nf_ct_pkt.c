@@ -115,7 +115,7 @@ int nfct_pkt_attach(struct nfct_net *cn, const struct sk_buff *skb,
 				   NFCT_PKT_REAP_EVERY);
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(nfct_pkt_attach);
+EXPORT_SYMBOL_GPL(nfct_pkt_attach);	/* for nf_ct_nat.ko */
 
 /**
  * nfct_pkt_find - the record of @skb, if it has one
@@ -136,7 +136,7 @@ struct nfct_pkt *nfct_pkt_find(const struct nfct_net *cn, const struct sk_buff *
 		return NULL;
 	return p;
 }
-EXPORT_SYMBOL_IF_KUNIT(nfct_pkt_find);
+EXPORT_SYMBOL_GPL(nfct_pkt_find);	/* for nf_ct_nat.ko */
 
 /**
  * nfct_pkt_take - end the record of @skb and hand it to the caller
@@ -206,6 +206,7 @@ u8 nfct_packet_info(struct nfct_net *cn, const struct sk_buff *skb,
 	*ctp = nfct_conn_of(n);
 	return nfct_info_of(n);
 }
+EXPORT_SYMBOL_GPL(nfct_packet_info);	/* for nf_ct_xt.ko */
 
 /* What a packet matching @n in the table is, as nf_conntrack_in says it. */
 u8 nfct_info_of(const struct nfct_tuple_node *n)
@@ -215,7 +216,7 @@ u8 nfct_info_of(const struct nfct_tuple_node *n)
 	return test_bit(NFCT_SEEN_REPLY, &nfct_conn_of(n)->status) ?
 	       IP_CT_ESTABLISHED : IP_CT_NEW;
 }
-EXPORT_SYMBOL_GPL(nfct_packet_info);	/* for nf_ct_xt.ko */
+EXPORT_SYMBOL_GPL(nfct_info_of);	/* for nf_ct_nat.ko */
 
 /* kfree_skb fires for packets that are dropped, not for those consumed. */
 static void nfct_pkt_dropped(void *data, struct sk_buff *skb, void *location,

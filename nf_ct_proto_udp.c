@@ -48,7 +48,9 @@ static enum nfct_track nfct_udp_packet(struct nfct_conn *ct,
 	if (test_bit(NFCT_SEEN_REPLY, &ct->status) &&
 	    time_after(jiffies, READ_ONCE(ct->proto.udp.stream_ts))) {
 		nfct_refresh(ct, READ_ONCE(cn->timeouts.udp_stream));
-		set_bit(NFCT_ASSURED, &ct->status);
+		/* A race's loser goes soon, and may always be evicted. */
+		if (!test_bit(NFCT_NAT_CLASH, &ct->status))
+			set_bit(NFCT_ASSURED, &ct->status);
 	} else {
 		nfct_refresh(ct, READ_ONCE(cn->timeouts.udp));
 	}

@@ -128,7 +128,7 @@ void nfct_conn_put(struct nfct_conn *ct)
 	if (refcount_dec_and_test(&ct->use))
 		call_rcu(&ct->rcu, nfct_conn_free_rcu);
 }
-EXPORT_SYMBOL_IF_KUNIT(nfct_conn_put);
+EXPORT_SYMBOL_GPL(nfct_conn_put);	/* for nf_ct_nat.ko */
 
 int nfct_table_init(struct nfct_net *cn)
 {
@@ -138,7 +138,7 @@ EXPORT_SYMBOL_IF_KUNIT(nfct_table_init);
 
 static bool nfct_conn_one_node(const struct nfct_conn *ct)
 {
-	return !memcmp(&ct->tuplehash[NFCT_DIR_ORIGINAL].tuple,
+	return test_bit(NFCT_NAT_CLASH, &ct->status) || !memcmp(&ct->tuplehash[NFCT_DIR_ORIGINAL].tuple,
 		       &ct->tuplehash[NFCT_DIR_REPLY].tuple,
 		       sizeof(struct nfct_tuple));
 }
@@ -189,7 +189,7 @@ struct nfct_tuple_node *nfct_table_lookup(struct nfct_net *cn,
 	}
 	return n;
 }
-EXPORT_SYMBOL_IF_KUNIT(nfct_table_lookup);
+EXPORT_SYMBOL_GPL(nfct_table_lookup);	/* for nf_ct_nat.ko */
 
 /*
  * Insert both directions. -EEXIST if either tuple is already taken by
@@ -226,6 +226,42 @@ int nfct_table_insert(struct nfct_net *cn, struct nfct_conn *ct)
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_table_insert);
+
+/**
+ * nfct_table_insert_reply - insert the loser of a NAT'ed UDP race by its reply
+ * @cn: the netns
+ * @ct: an unconfirmed entry whose original tuple another entry holds, and
+ *	whose NAT binding (reply tuple) differs from that entry's
+ *
+ * As nf_conntrack's clash resolution: lookups of the original tuple keep
+ * finding the winner, the answers to this packet's own binding find this
+ * entry, and it goes after a second (fixed: no refresh, never ASSURED).
+ *
+ * Return: 0, or -EEXIST if the reply tuple is taken too.
+ */
+int nfct_table_insert_reply(struct nfct_net *cn, struct nfct_conn *ct)
+{
+	int err;
+
+	set_bit(NFCT_NAT_CLASH, &ct->status);
+	set_bit(NFCT_FIXED_TIMEOUT, &ct->status);
+	WRITE_ONCE(ct->timeout, (u32)jiffies + HZ);
+	err = rhashtable_lookup_insert_fast(&cn->table,
+					    &ct->tuplehash[NFCT_DIR_REPLY].node,
+					    nfct_table_params);
+	if (err) {
+		clear_bit(NFCT_NAT_CLASH, &ct->status);
+		clear_bit(NFCT_FIXED_TIMEOUT, &ct->status);
+		return err;
+	}
+	ct->start_ns = ktime_get_real_ns();
+	atomic_inc(&cn->count);
+	/* As nfct_table_insert: CONFIRMED last, after the whole entry. */
+	smp_mb__before_atomic();
+	set_bit(NFCT_CONFIRMED, &ct->status);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_table_insert_reply);
 
 /*
  * The default limit, nf_conntrack's: its default bucket count (RAM / 128 KiB
@@ -301,3 +337,39 @@ bool nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct)
 	nfct_conn_put(ct);
 	return true;
 }
+EXPORT_SYMBOL_GPL(nfct_table_delete);	/* for nf_ct_nat.ko */
+
+/**
+ * nfct_table_kill - delete every entry of @cn that @match selects
+ * @cn: the netns
+ * @match: called under RCU for each entry, once
+ * @data: passed to @match
+ *
+ * For events that end connections wholesale (an interface going down
+ * under MASQUERADE). Process context; it walks the whole table.
+ *
+ * Return: the number of entries deleted.
+ */
+unsigned int nfct_table_kill(struct nfct_net *cn,
+			     bool (*match)(const struct nfct_conn *ct, void *data),
+			     void *data)
+{
+	struct rhashtable_iter iter;
+	struct nfct_tuple_node *n;
+	unsigned int killed = 0;
+
+	rhashtable_walk_enter(&cn->table, &iter);
+	rhashtable_walk_start(&iter);
+	while ((n = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(n))
+			continue;	/* -EAGAIN: resized, the walk goes on */
+		if (!nfct_node_is_primary(n) || !match(nfct_conn_of(n), data))
+			continue;
+		if (nfct_table_delete(cn, nfct_conn_of(n)))
+			killed++;
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return killed;
+}
+EXPORT_SYMBOL_GPL(nfct_table_kill);	/* for nf_ct_nat.ko */

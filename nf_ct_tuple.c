@@ -66,7 +66,7 @@ int nfct_tuple_from_skb(const struct sk_buff *skb,
 	*l4off = ihl;
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(nfct_tuple_from_skb);
+EXPORT_SYMBOL_GPL(nfct_tuple_from_skb);	/* for nf_ct_nat.ko */
 
 /**
  * nfct_tuple_from_quote - the tuple of the packet an ICMP error quotes
@@ -136,4 +136,4 @@ bool nfct_tuple_invert(struct nfct_tuple *inv,
 	inv->protonum = t->protonum;
 	return l4->invert(inv, t);
 }
-EXPORT_SYMBOL_IF_KUNIT(nfct_tuple_invert);
+EXPORT_SYMBOL_GPL(nfct_tuple_invert);	/* for nf_ct_nat.ko */

@@ -15,6 +15,7 @@
  *   nf_ct_procfs.c     /proc/net/nf_ct and /proc/net/stat/nf_ct in nf_conntrack's formats
  *   nf_ct_xt.c         iptables -m conntrack / -m state from nf_ct's verdict
  *                      (a module of its own, nf_ct_xt.ko, on top of nf_ct.ko)
+ *   nf_ct_nat_*.c      NAT and the iptables nat table (nf_ct_nat.ko, see nf_ct_nat.h)
  *
  * Every global symbol is prefixed nfct_ so that none collides with an
  * export of nf_conntrack.ko, which may be loaded at the same time.
@@ -77,7 +78,13 @@ struct nfct_tuple_node {
 #define NFCT_SEEN_REPLY	1
 #define NFCT_ASSURED	2
 #define NFCT_CONFIRMED	3
+#define NFCT_SRC_NAT	4	/* nf_ct_nat.ko: the reply tuple's destination was mapped */
+#define NFCT_DST_NAT	5	/* nf_ct_nat.ko: the reply tuple's source was mapped */
+#define NFCT_SRC_NAT_DONE 7	/* the source binding (maybe null) is chosen */
+#define NFCT_DST_NAT_DONE 8	/* the destination binding is chosen */
 #define NFCT_DYING	9
+#define NFCT_FIXED_TIMEOUT 10	/* refreshes leave the timeout alone */
+#define NFCT_NAT_CLASH	12	/* lost a NAT'ed UDP race: in the table by its reply only */
 /* nf_ct's own bits, above the uapi range: features on when the entry was made. */
 #define NFCT_ACCT	24
 #define NFCT_TSTAMP	25
@@ -121,6 +128,7 @@ struct nfct_counter {
 struct nfct_conn {
 	struct nfct_tuple_node tuplehash[NFCT_DIR_MAX];
 	refcount_t use;			/* the table holds one reference */
+	int masq_index;			/* MASQUERADE's interface, 0 if none */
 	unsigned long status;
 	u32 timeout;			/* jiffies32 at expiry */
 	spinlock_t lock;		/* serialises the protocol state */
@@ -316,7 +324,11 @@ void nfct_table_destroy(struct nfct_net *cn);
 struct nfct_tuple_node *nfct_table_lookup(struct nfct_net *cn,
 					  const struct nfct_tuple *t);
 int nfct_table_insert(struct nfct_net *cn, struct nfct_conn *ct);
+int nfct_table_insert_reply(struct nfct_net *cn, struct nfct_conn *ct);
 bool nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct);
+unsigned int nfct_table_kill(struct nfct_net *cn,
+			     bool (*match)(const struct nfct_conn *ct, void *data),
+			     void *data);
 unsigned int nfct_table_early_drop(struct nfct_net *cn, const struct nfct_tuple *t);
 int nfct_default_max(void);
 struct nfct_conn *nfct_conn_alloc(const struct nfct_tuple *orig,
@@ -381,7 +393,18 @@ static inline bool nfct_is_expired(const struct nfct_conn *ct)
 
 static inline void nfct_refresh(struct nfct_conn *ct, unsigned long timeout)
 {
-	WRITE_ONCE(ct->timeout, (u32)jiffies + timeout);
+	if (!test_bit(NFCT_FIXED_TIMEOUT, &ct->status))
+		WRITE_ONCE(ct->timeout, (u32)jiffies + timeout);
+}
+
+/*
+ * The node a walk over the table acts on, once per entry: the original
+ * direction's, or the reply's for an entry in by its reply only.
+ */
+static inline bool nfct_node_is_primary(const struct nfct_tuple_node *n)
+{
+	return n->dir == NFCT_DIR_ORIGINAL ||
+	       test_bit(NFCT_NAT_CLASH, &nfct_conn_of(n)->status);
 }
 
 #endif /* _NF_CT_H */

@@ -508,6 +508,18 @@ static bool table_has(struct nfct_net *cn, struct nfct_conn *ct, enum nfct_dir d
 	return found;
 }
 
+/* The entry @t finds, without a reference: the test owns the table. */
+static struct nfct_conn *table_lookup_conn(struct nfct_net *cn,
+					   const struct nfct_tuple *t)
+{
+	struct nfct_tuple_node *n;
+
+	rcu_read_lock();
+	n = nfct_table_lookup(cn, t);
+	rcu_read_unlock();
+	return n ? nfct_conn_of(n) : NULL;
+}
+
 static void table_both_directions(struct kunit *test)
 {
 	struct nfct_net *cn = table_new(test);
@@ -556,6 +568,46 @@ static void gc_frees_only_expired(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, expired, 4U);	/* 0, 3, 6, 9 */
 	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 6);
 	KUNIT_EXPECT_TRUE(test, table_has(cn, ct[1], NFCT_DIR_REPLY));
+	nfct_table_destroy(cn);
+}
+
+/*
+ * Two packets of one new UDP flow given different NAT bindings: the loser is
+ * in by its reply tuple only, for a fixed second, and the GC still frees it.
+ */
+static void table_nat_clash_reply_only(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	struct nfct_conn *winner = table_add(test, cn, 7, 30 * HZ);
+	struct nfct_tuple reply = winner->tuplehash[NFCT_DIR_REPLY].tuple;
+	unsigned int expired = 0;
+	struct nfct_conn *loser;
+	int batches = 0;
+
+	reply.src = htonl(0x0a010151);	/* another endpoint: 10.1.1.81 */
+	loser = nfct_conn_alloc(&winner->tuplehash[NFCT_DIR_ORIGINAL].tuple, &reply);
+	KUNIT_ASSERT_NOT_NULL(test, loser);
+	KUNIT_EXPECT_EQ(test, nfct_table_insert(cn, loser), -EEXIST);
+	KUNIT_ASSERT_EQ(test, nfct_table_insert_reply(cn, loser), 0);
+	KUNIT_EXPECT_TRUE(test, table_has(cn, winner, NFCT_DIR_ORIGINAL));
+	KUNIT_EXPECT_TRUE(test, table_has(cn, loser, NFCT_DIR_REPLY));
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 2);
+	KUNIT_EXPECT_LE(test, nfct_expires(loser), HZ);
+	nfct_refresh(loser, 30 * HZ);
+	KUNIT_EXPECT_LE(test, nfct_expires(loser), HZ);
+
+	/* Its reply tuple taken, a second loser cannot go in either. */
+	loser = nfct_conn_alloc(&winner->tuplehash[NFCT_DIR_ORIGINAL].tuple, &reply);
+	KUNIT_ASSERT_NOT_NULL(test, loser);
+	KUNIT_EXPECT_EQ(test, nfct_table_insert_reply(cn, loser), -EEXIST);
+	KUNIT_EXPECT_FALSE(test, test_bit(NFCT_NAT_CLASH, &loser->status));
+	nfct_conn_put(loser);
+
+	WRITE_ONCE(table_lookup_conn(cn, &reply)->timeout, (u32)jiffies - 1);
+	while (!nfct_gc_batch(cn, &expired))
+		KUNIT_ASSERT_LT(test, ++batches, 100);
+	KUNIT_EXPECT_EQ(test, expired, 1U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 1);
 	nfct_table_destroy(cn);
 }
 
@@ -708,6 +760,7 @@ static struct kunit_case table_cases[] = {
 	KUNIT_CASE(table_expired_is_invisible),
 	KUNIT_CASE(gc_frees_only_expired),
 	KUNIT_CASE(gc_batches_are_bounded),
+	KUNIT_CASE(table_nat_clash_reply_only),
 	{}
 };
 
