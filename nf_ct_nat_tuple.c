@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Choosing a connection's binding, nf_nat's way (nf_nat_core.c in 6.1):
+ *
+ *  1. Source NAT keeps the original tuple when it is in the range and its
+ *     reply is free.
+ *  2. The address comes from the range by a hash of the source and
+ *     destination addresses (jhash2, seeded as nf_nat seeds it), so a client
+ *     keeps its address across connections and the choice is the kernel's.
+ *  3. The port (ICMP: the id) stays if it is in the range and free;
+ *     otherwise up to 128 candidates from a random offset are tried, then
+ *     ever fewer from new offsets.
+ *
+ * Not done: nf_nat's by-source reuse of an existing mapping for the same
+ * source (it only differs from 2. when an earlier mapping changed the port).
+ */
+#include <linux/jhash.h>
+#include <linux/random.h>
+
+#include "nf_ct_nat.h"
+
+/*
+ * Is @t's reply another connection's tuple (either direction)? Not if that
+ * connection has @ct's original tuple: it is the same flow (two packets of
+ * one UDP socket racing), which confirmation resolves, as nf_conntrack's
+ * nf_conntrack_tuple_taken says.
+ */
+static bool nfct_nat_used(struct nfct_net *cn, const struct nfct_tuple *t,
+			  const struct nfct_conn *ct)
+{
+	const struct nfct_tuple *orig = &ct->tuplehash[NFCT_DIR_ORIGINAL].tuple;
+	struct nfct_tuple_node *n;
+	struct nfct_tuple reply;
+	struct nfct_conn *other;
+
+	if (!nfct_tuple_invert(&reply, t))
+		return false;
+	n = nfct_table_lookup(cn, &reply);
+	if (!n)
+		return false;
+	other = nfct_conn_of(n);
+	return other != ct &&
+	       memcmp(&other->tuplehash[NFCT_DIR_ORIGINAL].tuple, orig, sizeof(*orig));
+}
+
+/* The part of @t the protocol lets NAT choose, or NULL. */
+static __be16 *nfct_nat_key(struct nfct_tuple *t, enum nfct_nat_manip m)
+{
+	switch (t->protonum) {
+	case IPPROTO_ICMP:
+		return &t->sport;	/* the id, the same both ways */
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+		return m == NFCT_NAT_SRC ? &t->sport : &t->dport;
+	default:
+		return NULL;
+	}
+}
+
+static bool nfct_nat_key_in_range(const struct nfct_tuple *t,
+				  enum nfct_nat_manip m,
+				  const struct nf_nat_range2 *range)
+{
+	__be16 *key = nfct_nat_key((struct nfct_tuple *)t, m);
+	u16 v;
+
+	if (!key)
+		return true;
+	v = ntohs(*key);
+	return v >= ntohs(range->min_proto.all) && v <= ntohs(range->max_proto.all);
+}
+
+/* Would mapping the source to @t's source meet @range? */
+static bool nfct_nat_src_in_range(const struct nfct_tuple *t,
+				  const struct nf_nat_range2 *range)
+{
+	if ((range->flags & NF_NAT_RANGE_MAP_IPS) &&
+	    (ntohl(t->src) < ntohl(range->min_addr.ip) ||
+	     ntohl(t->src) > ntohl(range->max_addr.ip)))
+		return false;
+	if (!(range->flags & NF_NAT_RANGE_PROTO_SPECIFIED))
+		return true;
+	return nfct_nat_key_in_range(t, NFCT_NAT_SRC, range);
+}
+
+/* Step 2: the address, from a hash as nf_nat's find_best_ips_proto. */
+static void nfct_nat_pick_addr(struct nfct_tuple *t,
+			       const struct nf_nat_range2 *range,
+			       enum nfct_nat_manip m)
+{
+	__be32 *addr = m == NFCT_NAT_SRC ? &t->src : &t->dst;
+	u32 words[4] = { (__force u32)t->src };	/* nf_inet_addr's 16 bytes */
+	u32 min, dist, j;
+
+	if (!(range->flags & NF_NAT_RANGE_MAP_IPS))
+		return;
+	if (range->min_addr.ip == range->max_addr.ip) {
+		*addr = range->min_addr.ip;
+		return;
+	}
+	j = jhash2(words, ARRAY_SIZE(words),
+		   range->flags & NF_NAT_RANGE_PERSISTENT ? 0 : (__force u32)t->dst);
+	min = ntohl(range->min_addr.ip);
+	dist = ntohl(range->max_addr.ip) - min + 1;
+	*addr = htonl(min + reciprocal_scale(j, dist));
+}
+
+/* Step 3: a free port (or id) in the range; false if none was found. */
+static bool nfct_nat_pick_key(struct nfct_net *cn, struct nfct_tuple *t,
+			      const struct nf_nat_range2 *range,
+			      enum nfct_nat_manip m, const struct nfct_conn *ct)
+{
+	__be16 *key = nfct_nat_key(t, m);
+	unsigned int min, max, size, i, attempts;
+	u16 off;
+
+	if (!key)
+		return !nfct_nat_used(cn, t, ct);
+	if (range->flags & NF_NAT_RANGE_PROTO_SPECIFIED) {
+		min = ntohs(range->min_proto.all);
+		max = ntohs(range->max_proto.all);
+		if (max < min)
+			swap(min, max);
+		size = max - min + 1;
+	} else if (t->protonum == IPPROTO_ICMP) {
+		min = 0;
+		size = 65536;
+	} else if (m == NFCT_NAT_DST) {
+		/* A destination port is never changed unless asked for. */
+		return !nfct_nat_used(cn, t, ct);
+	} else if (ntohs(*key) < 512) {
+		/* Below 1024, stay in the same half: >= 512 is credential passing. */
+		min = 1;
+		size = 511;
+	} else if (ntohs(*key) < 1024) {
+		min = 600;
+		size = 1023 - 600 + 1;
+	} else {
+		min = 1024;
+		size = 65535 - 1024 + 1;
+	}
+
+	if (range->flags & NF_NAT_RANGE_PROTO_OFFSET)
+		off = ntohs(*key) - ntohs(range->base_proto.all);
+	else
+		off = get_random_u16();
+	/* A bounded search: this runs in softirq, and a full range must not lock up. */
+	attempts = min(size, 128U);
+	for (;;) {
+		for (i = 0; i < attempts; i++, off++) {
+			*key = htons(min + off % size);
+			if (!nfct_nat_used(cn, t, ct))
+				return true;
+		}
+		if (attempts >= size || attempts < 16)
+			return false;
+		attempts /= 2;
+		off = get_random_u16();
+	}
+}
+
+/**
+ * nfct_nat_unique_tuple - map @t into @range with a reply no one else has
+ * @cn: the netns
+ * @t: the tuple as the packet has it now; changed in place
+ * @range: what the rule allows
+ * @m: which end is mapped
+ * @ct: the connection being bound, whose own tuples do not count
+ *
+ * Return: false if no free tuple was found; @t then holds the last
+ * candidate. As nf_nat, the caller binds it anyway (and a range of one port
+ * is taken even if busy): confirmation then drops the packet, counted, or
+ * joins it to an entry of the same flow, so no clashing tuple is sent.
+ */
+bool nfct_nat_unique_tuple(struct nfct_net *cn, struct nfct_tuple *t,
+			   const struct nf_nat_range2 *range,
+			   enum nfct_nat_manip m, const struct nfct_conn *ct)
+{
+	if (m == NFCT_NAT_SRC && !(range->flags & NF_NAT_RANGE_PROTO_RANDOM_ALL) &&
+	    nfct_nat_src_in_range(t, range) && !nfct_nat_used(cn, t, ct))
+		return true;
+
+	nfct_nat_pick_addr(t, range, m);
+
+	if (!(range->flags & NF_NAT_RANGE_PROTO_RANDOM_ALL)) {
+		if (range->flags & NF_NAT_RANGE_PROTO_SPECIFIED) {
+			if (!(range->flags & NF_NAT_RANGE_PROTO_OFFSET) &&
+			    nfct_nat_key_in_range(t, m, range) &&
+			    (range->min_proto.all == range->max_proto.all ||
+			     !nfct_nat_used(cn, t, ct)))
+				return true;
+		} else if (!nfct_nat_used(cn, t, ct)) {
+			return true;
+		}
+	}
+	return nfct_nat_pick_key(cn, t, range, m, ct);
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_nat_unique_tuple);
+
+/**
+ * nfct_nat_setup - bind @ct's source or destination into @range
+ * @cn: the netns
+ * @ct: an unconfirmed entry, owned by the packet being handled
+ * @range: what the rule allows
+ * @m: which end
+ *
+ * Return: NF_ACCEPT, or NF_DROP if the binding cannot be expressed.
+ */
+unsigned int nfct_nat_setup(struct nfct_net *cn, struct nfct_conn *ct,
+			    const struct nf_nat_range2 *range,
+			    enum nfct_nat_manip m)
+{
+	struct nfct_tuple cur, t;
+
+	/* A binding is chosen once, before the entry is in the table. */
+	if (test_bit(NFCT_CONFIRMED, &ct->status))
+		return NF_ACCEPT;
+	if (WARN_ON_ONCE(nfct_nat_initialized(ct, m)))
+		return NF_DROP;
+
+	/* The packet as earlier manips left it: the inverse of the reply. */
+	if (!nfct_tuple_invert(&cur, &ct->tuplehash[NFCT_DIR_REPLY].tuple))
+		return NF_DROP;
+	t = cur;
+	nfct_nat_unique_tuple(cn, &t, range, m, ct);
+	if (memcmp(&t, &cur, sizeof(t))) {
+		if (!nfct_tuple_invert(&ct->tuplehash[NFCT_DIR_REPLY].tuple, &t))
+			return NF_DROP;
+		set_bit(m == NFCT_NAT_SRC ? NFCT_SRC_NAT : NFCT_DST_NAT, &ct->status);
+	}
+	set_bit(m == NFCT_NAT_SRC ? NFCT_SRC_NAT_DONE : NFCT_DST_NAT_DONE, &ct->status);
+	return NF_ACCEPT;
+}
+
+/*
+ * No rule bound this end: keep the address, but still make the reply
+ * unique (a port may have to change), as nf_nat's null binding does.
+ */
+unsigned int nfct_nat_null_binding(struct nfct_net *cn, struct nfct_conn *ct,
+				   enum nfct_nat_manip m)
+{
+	const struct nfct_tuple *reply = &ct->tuplehash[NFCT_DIR_REPLY].tuple;
+	__be32 addr = m == NFCT_NAT_SRC ? reply->dst : reply->src;
+	struct nf_nat_range2 range = {
+		.flags = NF_NAT_RANGE_MAP_IPS,
+		.min_addr.ip = addr,
+		.max_addr.ip = addr,
+	};
+
+	return nfct_nat_setup(cn, ct, &range, m);
+}
