@@ -73,6 +73,7 @@ modules-debug: kernel
 		KBUILD_EXTRA_SYMBOLS=$(BUILD)/debug/Module.symvers modules 2>&1 | tee $(BUILD)/debug/kunit/build.log >&2
 	@! grep -q 'warning:' $(BUILD)/debug/kunit/build.log || { echo "nf_ct: compiler warnings (see above)" >&2; exit 1; }
 	@cp $(BUILD)/debug/kunit/nf_ct_test.ko $(BUILD)/debug/nf_ct_test.ko
+	@cp $(BUILD)/debug/kunit/nf_ct_nat_test.ko $(BUILD)/debug/nf_ct_nat_test.ko
 	$(call build_faults,debug,$(shell $(VM)/build-kernel))
 	$(call build_bench,debug,$(shell $(VM)/build-kernel))
 
