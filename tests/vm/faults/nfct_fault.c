@@ -23,10 +23,12 @@ static int __init nfct_fault_init(void)
 		/*
 		 * Allocate, then forget the only reference. Several times: a
 		 * stale copy of a pointer (a dead task's cached stack) hides
-		 * one leak from kmemleak, not every one.
+		 * one leak from kmemleak, not every one. Zeroed: an object
+		 * holding the slab's stale free pointer to the next one would
+		 * let one hidden leak hide the whole chain.
 		 */
 		for (i = 0; i < 16; i++) {
-			WRITE_ONCE(nfct_fault_leaked, kmalloc(64, GFP_KERNEL));
+			WRITE_ONCE(nfct_fault_leaked, kzalloc(64, GFP_KERNEL));
 			WRITE_ONCE(nfct_fault_leaked, NULL);
 		}
 	} else if (!strcmp(fault, "kasan")) {
