@@ -191,6 +191,16 @@ struct nfct_tuple_node *nfct_table_lookup(struct nfct_net *cn,
 }
 EXPORT_SYMBOL_GPL(nfct_table_lookup);	/* for nf_ct_nat.ko */
 
+/* @ct is in the table: count it, and only then let lookups find it. */
+static void nfct_table_confirmed(struct nfct_net *cn, struct nfct_conn *ct)
+{
+	ct->start_ns = ktime_get_real_ns();
+	atomic_inc(&cn->count);
+	/* Lockless readers that see CONFIRMED must see the whole entry. */
+	smp_mb__before_atomic();
+	set_bit(NFCT_CONFIRMED, &ct->status);
+}
+
 /*
  * Insert both directions. -EEXIST if either tuple is already taken by
  * another entry; the table is then unchanged.
@@ -218,11 +228,7 @@ int nfct_table_insert(struct nfct_net *cn, struct nfct_conn *ct)
 			return err;
 		}
 	}
-	ct->start_ns = ktime_get_real_ns();
-	atomic_inc(&cn->count);
-	/* Lockless readers that see CONFIRMED must see the whole entry. */
-	smp_mb__before_atomic();
-	set_bit(NFCT_CONFIRMED, &ct->status);
+	nfct_table_confirmed(cn, ct);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_table_insert);
@@ -254,11 +260,7 @@ int nfct_table_insert_reply(struct nfct_net *cn, struct nfct_conn *ct)
 		clear_bit(NFCT_FIXED_TIMEOUT, &ct->status);
 		return err;
 	}
-	ct->start_ns = ktime_get_real_ns();
-	atomic_inc(&cn->count);
-	/* As nfct_table_insert: CONFIRMED last, after the whole entry. */
-	smp_mb__before_atomic();
-	set_bit(NFCT_CONFIRMED, &ct->status);
+	nfct_table_confirmed(cn, ct);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_table_insert_reply);
