@@ -2,10 +2,14 @@
 /*
  * nf_ct_nat.ko: the IPv4 nat table of x_tables and the hooks that apply it.
  *
- * The table is made in a netns the first time iptables asks for it, as
- * iptable_nat makes its own (an x_tables template), so the two cannot both
- * be loaded: loading this module while iptable_nat is fails with a message,
- * and iptable_nat cannot load while this module is in.
+ * The table is registered in every netns when it is made (and in every
+ * existing one at load). A netns where the kernel's iptable_nat already made
+ * its own keeps it: nf_ct_nat says so and does no NAT there. iptable_nat
+ * makes its tables only when iptables asks for one that does not exist, so
+ * while this module is loaded it stays unused. (An x_tables template, as
+ * iptable_nat uses, would make the two modules WARN on each other.)
+ * The hooks do nothing until the table has rules: a netns that never had
+ * any has no NAT'ed connection to rewrite.
  *
  * Hooks at nf_nat's priorities: destination at PREROUTING/OUTPUT (after
  * nf_ct's tracking), source at POSTROUTING/LOCAL_IN (before confirmation).
@@ -30,7 +34,8 @@
 #include "nf_ct_nat.h"
 
 struct nfct_nat_net {
-	struct xt_table *table;		/* NULL until iptables asks for it */
+	struct xt_table *table;		/* NULL if iptable_nat holds the netns's */
+	bool active;			/* the table has had rules */
 };
 
 static unsigned int nfct_nat_net_id __read_mostly;
@@ -95,20 +100,34 @@ static unsigned int nfct_nat_bind(struct nfct_net *cn, struct xt_table *table,
 	return nfct_nat_null_binding(cn, ct, m);
 }
 
+/* Until the table first holds rules, no connection can need NAT. */
+static bool nfct_nat_active(struct nfct_nat_net *nn, const struct xt_table *table)
+{
+	const struct xt_table_info *info;
+
+	if (likely(READ_ONCE(nn->active)))
+		return true;
+	info = READ_ONCE(table->private);
+	if (info->number <= info->initial_entries)
+		return false;
+	WRITE_ONCE(nn->active, true);
+	return true;
+}
+
 static unsigned int nfct_nat_fn(struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
 	struct nfct_nat_net *nn = net_generic(state->net, nfct_nat_net_id);
 	struct nfct_net *cn = nfct_pernet(state->net);
 	enum nfct_nat_manip m = nfct_nat_hook_manip(state->hook);
-	struct xt_table *table = READ_ONCE(nn->table);
+	struct xt_table *table = nn->table;
 	struct nfct_conn *ct;
 	unsigned int verdict;
 	enum nfct_dir dir;
 	bool recorded;
 	u8 info;
 
-	if (!table || nfct_skb_untracked(skb))
+	if (!table || nfct_skb_untracked(skb) || !nfct_nat_active(nn, table))
 		return NF_ACCEPT;
 	/* Loopback packets were rewritten at OUTPUT and POSTROUTING already. */
 	if (state->in && (state->in->flags & IFF_LOOPBACK))
@@ -226,8 +245,7 @@ static const struct nf_hook_ops nfct_nat_hook_ops[] = {
 	},
 };
 
-/* x_tables calls this the first time a netns asks for the nat table. */
-static int nfct_nat_table_init(struct net *net)
+static int __net_init nfct_nat_net_init(struct net *net)
 {
 	struct nfct_nat_net *nn = net_generic(net, nfct_nat_net_id);
 	struct ipt_replace *repl;
@@ -238,13 +256,17 @@ static int nfct_nat_table_init(struct net *net)
 		return -ENOMEM;
 	err = ipt_register_table(net, &nfct_nat_table, repl, NULL);
 	kfree(repl);
+	if (err == -EEXIST) {
+		pr_warn("the kernel's iptable_nat holds the nat table of a network namespace: nf_ct does no NAT there\n");
+		return 0;
+	}
 	if (err)
 		return err;
-	WRITE_ONCE(nn->table, xt_find_table(net, NFPROTO_IPV4, "nat"));
+	nn->table = xt_find_table(net, NFPROTO_IPV4, "nat");
 	err = nf_register_net_hooks(net, nfct_nat_hook_ops,
 				    ARRAY_SIZE(nfct_nat_hook_ops));
 	if (err) {
-		WRITE_ONCE(nn->table, NULL);
+		nn->table = NULL;
 		ipt_unregister_table_exit(net, "nat");
 	}
 	return err;
@@ -264,12 +286,13 @@ static void __net_exit nfct_nat_net_exit(struct net *net)
 	struct nfct_nat_net *nn = net_generic(net, nfct_nat_net_id);
 
 	if (nn->table) {
-		WRITE_ONCE(nn->table, NULL);
+		nn->table = NULL;
 		ipt_unregister_table_exit(net, "nat");
 	}
 }
 
 static struct pernet_operations nfct_nat_net_ops = {
+	.init		= nfct_nat_net_init,
 	.pre_exit	= nfct_nat_net_pre_exit,
 	.exit		= nfct_nat_net_exit,
 	.id		= &nfct_nat_net_id,
@@ -285,24 +308,12 @@ static int __init nfct_nat_init(void)
 		return err;
 	err = register_pernet_subsys(&nfct_nat_net_ops);
 	if (err)
-		goto err_xt;
-	err = xt_register_template(&nfct_nat_table, nfct_nat_table_init);
-	if (err == -EEXIST)
-		pr_err("the kernel's iptable_nat holds the IPv4 nat table: nf_ct runs without NAT (rmmod iptable_nat first)\n");
-	if (err)
-		goto err_pernet;
-	return 0;
-
-err_pernet:
-	unregister_pernet_subsys(&nfct_nat_net_ops);
-err_xt:
-	nfct_nat_xt_exit();
+		nfct_nat_xt_exit();
 	return err;
 }
 
 static void __exit nfct_nat_exit(void)
 {
-	xt_unregister_template(&nfct_nat_table);
 	unregister_pernet_subsys(&nfct_nat_net_ops);
 	nfct_nat_xt_exit();
 }
