@@ -173,3 +173,35 @@ stat_col() {
 listening() {	# NS PROTO PORT
 	ip netns exec "$1" ss -"${2}"ln | grep -q ":$3 "
 }
+
+not() { ! "$@"; }
+
+# nat_modules_load: nf_ct_xt and nf_ct_nat (on ip_tables), loaded here if
+# the VM asks for it (NF_CT_LOAD=1); those this test loaded are listed in
+# nat_loaded, for nat_cleanup.
+nat_loaded=()
+nat_modules_load() {
+	local m
+	for m in nf_ct_xt nf_ct_nat; do
+		grep -q "^$m " /proc/modules && continue
+		[ "${NF_CT_LOAD:-0}" = 1 ] || tap_bail "$m is not loaded (modprobe ip_tables; insmod $m.ko)"
+		{ modprobe ip_tables && insmod "${NF_CT_MODDIR:-.}/$m.ko"; } || tap_bail "cannot load $m.ko"
+		nat_loaded=("$m" "${nat_loaded[@]}")
+	done
+}
+
+# Rules hold the modules: flush the test's namespaces' tables, delete the
+# namespaces, then unload what nat_modules_load loaded.
+nat_cleanup() {
+	local ns m
+	for ns in $(ip netns list | awk '{print $1}' | grep -E "^nfct-.*-$$\$"); do
+		ip netns exec "$ns" iptables-legacy -t nat -F 2> /dev/null
+		ip netns exec "$ns" iptables-legacy -t nat -X 2> /dev/null
+		ip netns exec "$ns" iptables-legacy -F 2> /dev/null
+	done
+	ns_cleanup
+	for m in "${nat_loaded[@]}"; do
+		wait_for 5 rmmod "$m" 2> /dev/null
+	done
+	nat_loaded=()
+}

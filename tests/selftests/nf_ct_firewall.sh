@@ -51,8 +51,6 @@ udp_refused() {
 	[ "$(udp_ask "$1" "$2" "$3" "$4")" = "Connection refused" ]
 }
 
-not() { ! "$@"; }
-
 pings() {	# NS ADDR WAIT
 	ip netns exec "$1" ping -c1 -W"$3" "$2" > /dev/null
 }

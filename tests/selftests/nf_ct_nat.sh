@@ -15,36 +15,14 @@ command -v iptables-legacy > /dev/null || tap_bail "iptables-legacy is not insta
 
 kernel_nat_before=0
 grep -qE '^(nf_conntrack|nf_nat|iptable_nat|xt_nat) ' /proc/modules && kernel_nat_before=1
-loaded=()
-for m in nf_ct_xt nf_ct_nat; do
-	grep -q "^$m " /proc/modules && continue
-	[ "${NF_CT_LOAD:-0}" = 1 ] || tap_bail "$m is not loaded (modprobe ip_tables; insmod $m.ko)"
-	modprobe ip_tables && insmod "${NF_CT_MODDIR:-.}/$m.ko" || tap_bail "cannot load $m.ko"
-	loaded=("$m" "${loaded[@]}")
-done
-
-# Rules hold the modules; flushing them lets them go before the namespaces do.
-cleanup() {
-	local ns m
-	for ns in $(ip netns list | awk '{print $1}' | grep -E "^nfct-.*-$$\$"); do
-		ip netns exec "$ns" iptables-legacy -t nat -F 2> /dev/null
-		ip netns exec "$ns" iptables-legacy -t nat -X 2> /dev/null
-		ip netns exec "$ns" iptables-legacy -F 2> /dev/null
-	done
-	ns_cleanup
-	for m in "${loaded[@]}"; do
-		wait_for 5 rmmod "$m" 2> /dev/null
-	done
-}
-trap cleanup EXIT
-
-not() { ! "$@"; }
+nat_modules_load
+trap nat_cleanup EXIT
 
 nat() {	# ARGS...: iptables-legacy -t nat on the gateway
 	ip netns exec "$gw" iptables-legacy -w -t nat "$@"
 }
 
-tap_begin 19
+tap_begin 22
 
 gw=$(ns_add gw) && cli1=$(ns_add cli1) && cli2=$(ns_add cli2) && srv=$(ns_add srv) ||
 	tap_bail "cannot create namespaces"
@@ -86,7 +64,7 @@ wait_for 5 listening "$cli1" t 9000
 wait_for 5 listening "$gw" t 9091
 
 tcp_ask() {	# NS ADDR PORT [SPORT]: what the server answers
-	local opts="connect-timeout=3"
+	local opts="connect-timeout=10"
 	[ -n "${4:-}" ] && opts="$opts,sourceport=$4"
 	ip netns exec "$1" socat -t10 -T10 - "TCP4:$2:$3,$opts" < /dev/null 2> /dev/null
 }
@@ -115,8 +93,8 @@ clash_port() {
 		ct_has "$gw" "src=192\.168\.2\.2 dst=10\.1\.1\.2 sport=40002 dport=5353 .* src=10\.1\.1\.2 dst=10\.1\.1\.3 sport=5353 dport=${BASH_REMATCH[1]} "
 }
 tap_check "gateway: a clashing source port is moved to a free one, and the reply finds its way" clash_port
-tap_check "gateway: ping from the LAN is answered" \
-	ip netns exec "$cli1" ping -c1 -W3 10.1.1.2 > /dev/null
+pings() { ip netns exec "$1" ping -c1 -W3 "$2" > /dev/null; }
+tap_check "gateway: ping from the LAN is answered" pings "$cli1" 10.1.1.2
 ct_expect "gateway: the ping's entry is NAT'ed" "$gw" \
 	'^ipv4     2 icmp     1 [0-9]+ src=192\.168\.1\.2 dst=10\.1\.1\.2 type=8 code=0 id=[0-9]+ .* src=10\.1\.1\.2 dst=10\.1\.1\.3 type=0 code=0 id=[0-9]+ '
 tap_check "gateway: the server's port unreachable reaches the client through the NAT" \
@@ -177,5 +155,55 @@ if [ $kernel_nat_before = 1 ]; then
 else
 	tap_check "the kernel's tracker and NAT stayed unloaded" \
 		not grep -qE '^(nf_conntrack|nf_nat|iptable_nat|xt_nat) ' /proc/modules
+fi
+
+# --- the kernel's iptable_nat beside nf_ct_nat --------------------------------
+# Only where this test loaded nf_ct_nat and the kernel's NAT was out: it
+# loads and unloads the kernel's modules.
+kernel_nat_out() {
+	local m
+	for m in iptable_nat nf_nat nf_conntrack; do
+		grep -q "^$m " /proc/modules && modprobe -r "$m"
+	done
+	! grep -qE '^(iptable_nat|nf_nat|nf_conntrack) ' /proc/modules
+}
+# iptable_nat makes a netns's table only when none exists: a namespace made
+# while nf_ct_nat is loaded has nf_ct_nat's, and its rules hold nf_ct_nat.
+iptable_nat_unused() {
+	local ns refs rc=1
+	modprobe iptable_nat || return 1
+	ns=$(ns_add late) || return 1
+	refs=$(cat /sys/module/nf_ct_nat/refcnt)
+	if ip netns exec "$ns" iptables-legacy -t nat -A POSTROUTING -j MASQUERADE &&
+		[ "$(cat /sys/module/nf_ct_nat/refcnt)" -gt "$refs" ]; then
+		rc=0
+	fi
+	ip netns exec "$ns" iptables-legacy -t nat -F
+	ip netns del "$ns"
+	kernel_nat_out || rc=1
+	return $rc
+}
+# A netns whose table iptable_nat made first keeps it, and nf_ct_nat says so.
+nf_ct_nat_says_so() {
+	local rc=1
+	modprobe iptable_nat || return 1
+	iptables-legacy -t nat -L -n > /dev/null || return 1	# makes the table
+	if insmod "${NF_CT_MODDIR:-.}/nf_ct_nat.ko" &&
+		dmesg | tail -n 20 | grep -q "iptable_nat holds the nat table of a network namespace"; then
+		rc=0
+	fi
+	rmmod nf_ct_nat || rc=1
+	kernel_nat_out || rc=1
+	return $rc
+}
+if [ "${NF_CT_LOAD:-0}" = 1 ] && [ $kernel_nat_before = 0 ] && [ "${nat_loaded[0]:-}" = nf_ct_nat ]; then
+	tap_check "iptable_nat loaded beside nf_ct_nat stays unused: a new namespace's nat table is nf_ct_nat's" \
+		iptable_nat_unused
+	nat_cleanup
+	trap - EXIT
+	tap_check "nf_ct_nat loaded where iptable_nat holds a namespace's table says so" nf_ct_nat_says_so
+else
+	tap_skip "iptable_nat loaded beside nf_ct_nat stays unused (needs NF_CT_LOAD=1)"
+	tap_skip "nf_ct_nat loaded where iptable_nat holds a namespace's table says so (needs NF_CT_LOAD=1)"
 fi
 tap_end
