@@ -3,16 +3,14 @@
  * Choosing a connection's binding, nf_nat's way (nf_nat_core.c in 6.1):
  *
  *  1. Source NAT keeps the original tuple when it is in the range and its
- *     reply is free.
+ *     reply is free; otherwise it reuses a mapping the same source already
+ *     has (nf_ct_bysrc.c), when that is in the range and free.
  *  2. The address comes from the range by a hash of the source and
  *     destination addresses (jhash2, seeded as nf_nat seeds it), so a client
  *     keeps its address across connections and the choice is the kernel's.
  *  3. The port (ICMP: the id) stays if it is in the range and free;
  *     otherwise up to 128 candidates from a random offset are tried, then
  *     ever fewer from new offsets.
- *
- * Not done: nf_nat's by-source reuse of an existing mapping for the same
- * source (it only differs from 2. when an earlier mapping changed the port).
  */
 #include <linux/jhash.h>
 #include <linux/random.h>
@@ -82,6 +80,11 @@ static bool nfct_nat_src_in_range(const struct nfct_tuple *t,
 	if (!(range->flags & NF_NAT_RANGE_PROTO_SPECIFIED))
 		return true;
 	return nfct_nat_key_in_range(t, NFCT_NAT_SRC, range);
+}
+
+static bool nfct_nat_src_fits(const struct nfct_tuple *cand, const void *range)
+{
+	return nfct_nat_src_in_range(cand, range);
 }
 
 /* Step 2: the address, from a hash as nf_nat's find_best_ips_proto. */
@@ -177,9 +180,18 @@ bool nfct_nat_unique_tuple(struct nfct_net *cn, struct nfct_tuple *t,
 			   const struct nf_nat_range2 *range,
 			   enum nfct_nat_manip m, const struct nfct_conn *ct)
 {
-	if (m == NFCT_NAT_SRC && !(range->flags & NF_NAT_RANGE_PROTO_RANDOM_ALL) &&
-	    nfct_nat_src_in_range(t, range) && !nfct_nat_used(cn, t, ct))
-		return true;
+	struct nfct_tuple mapped;
+
+	if (m == NFCT_NAT_SRC && !(range->flags & NF_NAT_RANGE_PROTO_RANDOM_ALL)) {
+		if (nfct_nat_src_in_range(t, range)) {
+			if (!nfct_nat_used(cn, t, ct))
+				return true;
+		} else if (nfct_bysrc_find(cn, t, nfct_nat_src_fits, range, &mapped) &&
+			   !nfct_nat_used(cn, &mapped, ct)) {
+			*t = mapped;
+			return true;
+		}
+	}
 
 	nfct_nat_pick_addr(t, range, m);
 

@@ -132,13 +132,23 @@ EXPORT_SYMBOL_GPL(nfct_conn_put);	/* for nf_ct_nat.ko */
 
 int nfct_table_init(struct nfct_net *cn)
 {
-	return rhashtable_init(&cn->table, &nfct_table_params);
+	int err = rhashtable_init(&cn->table, &nfct_table_params);
+
+	if (err)
+		return err;
+	err = nfct_bysrc_init(cn);
+	if (err)
+		rhashtable_destroy(&cn->table);
+	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_table_init);
 
+/* In the table by one node: by its reply only, or the same tuple both ways. */
 static bool nfct_conn_one_node(const struct nfct_conn *ct)
 {
-	return test_bit(NFCT_NAT_CLASH, &ct->status) || !memcmp(&ct->tuplehash[NFCT_DIR_ORIGINAL].tuple,
+	if (test_bit(NFCT_NAT_CLASH, &ct->status))
+		return true;
+	return !memcmp(&ct->tuplehash[NFCT_DIR_ORIGINAL].tuple,
 		       &ct->tuplehash[NFCT_DIR_REPLY].tuple,
 		       sizeof(struct nfct_tuple));
 }
@@ -160,6 +170,7 @@ static void nfct_table_free_node(void *ptr, void *arg)
 /* Called once no hook can run for this netns any more. */
 void nfct_table_destroy(struct nfct_net *cn)
 {
+	nfct_bysrc_destroy(cn);
 	rhashtable_free_and_destroy(&cn->table, nfct_table_free_node, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_table_destroy);
@@ -191,10 +202,11 @@ struct nfct_tuple_node *nfct_table_lookup(struct nfct_net *cn,
 }
 EXPORT_SYMBOL_GPL(nfct_table_lookup);	/* for nf_ct_nat.ko */
 
-/* @ct is in the table: count it, and only then let lookups find it. */
+/* @ct is in the table: count and index it, and only then let lookups find it. */
 static void nfct_table_confirmed(struct nfct_net *cn, struct nfct_conn *ct)
 {
 	ct->start_ns = ktime_get_real_ns();
+	nfct_bysrc_add(cn, ct);
 	atomic_inc(&cn->count);
 	/* Lockless readers that see CONFIRMED must see the whole entry. */
 	smp_mb__before_atomic();
@@ -329,8 +341,11 @@ EXPORT_SYMBOL_IF_KUNIT(nfct_table_early_drop);
  */
 bool nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct)
 {
-	if (test_and_set_bit(NFCT_DYING, &ct->status))
+	/* A walk can meet an entry whose insert has not finished. */
+	if (!test_bit(NFCT_CONFIRMED, &ct->status) ||
+	    test_and_set_bit(NFCT_DYING, &ct->status))
 		return false;
+	nfct_bysrc_del(cn, ct);
 	rhashtable_remove_fast(&cn->table, &ct->tuplehash[NFCT_DIR_ORIGINAL].node,
 			       nfct_table_params);
 	rhashtable_remove_fast(&cn->table, &ct->tuplehash[NFCT_DIR_REPLY].node,

@@ -89,6 +89,7 @@ struct nfct_tuple_node {
 #define NFCT_ACCT	24
 #define NFCT_TSTAMP	25
 #define NFCT_FREE_HALF	26	/* table teardown met one of the two nodes */
+#define NFCT_BYSRC	27	/* in the index by original source (nf_ct_bysrc.c) */
 
 /* What one side of a TCP connection has sent, for window tracking. */
 struct nfct_tcp_seen {
@@ -260,6 +261,7 @@ struct nfct_pkt {
 
 struct nfct_net {
 	struct rhashtable table;
+	struct rhltable bysrc;		/* SNAT'ed entries by original source */
 	struct nfct_gc gc;
 	atomic_t count;			/* entries in the table */
 	int max;			/* entries allowed, 0: no limit */
@@ -285,6 +287,15 @@ int nfct_defrag_init(void);
 void nfct_defrag_exit(void);
 int nfct_defrag_net_init(struct nfct_net *cn);
 void nfct_defrag_net_exit(struct nfct_net *cn);
+
+/* nf_ct_bysrc.c */
+int nfct_bysrc_init(struct nfct_net *cn);
+void nfct_bysrc_destroy(struct nfct_net *cn);
+void nfct_bysrc_add(struct nfct_net *cn, struct nfct_conn *ct);
+void nfct_bysrc_del(struct nfct_net *cn, struct nfct_conn *ct);
+bool nfct_bysrc_find(struct nfct_net *cn, const struct nfct_tuple *t,
+		     bool (*fits)(const struct nfct_tuple *cand, const void *data),
+		     const void *data, struct nfct_tuple *found);
 
 /* nf_ct_core.c */
 struct nfct_net *nfct_pernet(const struct net *net);

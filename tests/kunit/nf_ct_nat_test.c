@@ -83,16 +83,36 @@ static struct nfct_tuple nat_tuple(__be32 src, __be32 dst, u16 sport, u16 dport,
 }
 
 /*
- * A connection from @client:@cport to S_ADDR:@sport whose source was
- * mapped to @nat:@nport: its reply is S_ADDR:@sport -> @nat:@nport.
+ * A connection from @client:@cport to @server:@sport whose source was
+ * mapped to @nat:@nport: its reply is @server:@sport -> @nat:@nport.
  */
+static struct nfct_conn *nat_add_snat_to(struct kunit *test, struct nfct_net *cn,
+					 u8 proto, __be32 client, u16 cport,
+					 __be32 server, u16 sport, __be32 nat,
+					 u16 nport)
+{
+	struct nfct_tuple o = nat_tuple(client, server, cport, sport, proto);
+	struct nfct_tuple r = nat_tuple(server, nat, sport, nport, proto);
+	struct nfct_conn *ct = nfct_conn_alloc(&o, &r);
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	ct->timeout = (u32)jiffies + NAT_TIMEOUT;
+	/* As nfct_nat_setup leaves it: the index by source takes such entries. */
+	if (client != nat || cport != nport)
+		set_bit(NFCT_SRC_NAT, &ct->status);
+	err = nfct_table_insert(cn, ct);
+	if (err)
+		nfct_conn_put(ct);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	return ct;
+}
+
+/* The same towards S_ADDR. */
 static void nat_add_snat(struct kunit *test, struct nfct_net *cn, u8 proto,
 			 __be32 client, u16 cport, u16 sport, __be32 nat, u16 nport)
 {
-	struct nfct_tuple o = nat_tuple(client, S_ADDR, cport, sport, proto);
-	struct nfct_tuple r = nat_tuple(S_ADDR, nat, sport, nport, proto);
-
-	nat_add(test, cn, &o, &r);
+	nat_add_snat_to(test, cn, proto, client, cport, S_ADDR, sport, nat, nport);
 }
 
 /* An echo from @client with @id whose reply goes to @nat with @nid. */
@@ -477,6 +497,63 @@ static void nat_tuple_proto_offset(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t.dst, S_ADDR);
 }
 
+/*
+ * nf_nat's find_appropriate_src: a source already mapped keeps its mapping
+ * towards a new destination when the rule's range allows it, rather than
+ * the address the hash picks; not once that entry is deleted, not outside
+ * the range, and not when the reuse's reply is taken.
+ */
+static void nat_tuple_reuses_source_mapping(struct kunit *test)
+{
+	const __be32 min = htonl(0xc0000201), max = htonl(0xc0000210);
+	struct nfct_net *cn = nat_table_new(test);
+	struct nf_nat_range2 r = nat_range_addr(min, max);
+	__be32 hashed = nat_kernel_addr(C_ADDR, D_ADDR, min, max, false);
+	__be32 mapped = hashed == min ? max : min;
+	struct nfct_conn *first;
+	struct nfct_tuple t;
+
+	first = nat_add_snat_to(test, cn, IPPROTO_UDP, C_ADDR, 40000, S_ADDR, 53,
+				mapped, 40008);
+	t = nat_tuple(C_ADDR, D_ADDR, 40000, 53, IPPROTO_UDP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	KUNIT_EXPECT_EQ(test, t.src, mapped);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40008);
+	KUNIT_EXPECT_EQ(test, t.dst, D_ADDR);
+	KUNIT_EXPECT_EQ(test, ntohs(t.dport), 53);
+
+	/* Another protocol or port from that address is another source. */
+	t = nat_tuple(C_ADDR, D_ADDR, 40000, 53, IPPROTO_TCP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	KUNIT_EXPECT_EQ(test, t.src, hashed);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
+	t = nat_tuple(C_ADDR, D_ADDR, 40001, 53, IPPROTO_UDP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	KUNIT_EXPECT_EQ(test, t.src, hashed);
+
+	/* A range without the mapped address: the hash's address. */
+	r = nat_range_addr(hashed, hashed);
+	t = nat_tuple(C_ADDR, D_ADDR, 40000, 53, IPPROTO_UDP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	KUNIT_EXPECT_EQ(test, t.src, hashed);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
+
+	/* The reuse's reply taken by another client: not reused. */
+	r = nat_range_addr(min, max);
+	nat_add_snat_to(test, cn, IPPROTO_UDP, C2_ADDR, 41000, D_ADDR, 53, mapped, 40008);
+	t = nat_tuple(C_ADDR, D_ADDR, 40000, 53, IPPROTO_UDP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	KUNIT_EXPECT_EQ(test, t.src, hashed);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
+
+	/* Deleted, the first entry's mapping is forgotten. */
+	KUNIT_ASSERT_TRUE(test, nfct_table_delete(cn, first));
+	t = nat_tuple(C_ADDR, S_ADDR, 40000, 54, IPPROTO_UDP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	KUNIT_EXPECT_EQ(test, t.src, nat_kernel_addr(C_ADDR, S_ADDR, min, max, false));
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
+}
+
 static struct kunit_case nat_tuple_cases[] = {
 	KUNIT_CASE(nat_tuple_port_kept_when_free),
 	KUNIT_CASE(nat_tuple_clash_moves_port),
@@ -489,6 +566,7 @@ static struct kunit_case nat_tuple_cases[] = {
 	KUNIT_CASE(nat_tuple_dnat_keeps_port),
 	KUNIT_CASE(nat_tuple_icmp_id),
 	KUNIT_CASE(nat_tuple_proto_offset),
+	KUNIT_CASE(nat_tuple_reuses_source_mapping),
 	{}
 };
 

@@ -733,13 +733,13 @@ TEST_F(NatDifferential, SnatAddressRangePersistent) {
 
 // nf_nat reuses the mapping a source (address, port) already has for a new
 // destination (find_appropriate_src), where the hash would pick another
-// address. nf_ct_nat does not yet (README, issue 5): the case is disabled,
-// not deleted, and fails (kernel 10.2.2.2:40008, nf_ct 10.2.2.3:40008) when
-// run with --gtest_also_run_disabled_tests.
-TEST_F(NatDifferential, DISABLED_SnatAddressRangeSameSourceKeepsMapping) {
+// address (here 10.2.2.2:40008 again, not 10.2.2.3). A third flow from the
+// same source after the first two: still that mapping.
+TEST_F(NatDifferential, SnatAddressRangeSameSourceKeepsMapping) {
   both({"post oifname wan0 snat to 10.2.2.1-10.2.2.4", "-A POSTROUTING -o wan0 -j SNAT --to-source 10.2.2.1-10.2.2.4"});
   exchange(udp_exchange("SNAT same source: to srv", Host::Cli1, kCli1, 40008, kSrv, 7008));
   exchange(udp_exchange("SNAT same source: to srv2", Host::Cli1, kCli1, 40008, kSrv2, 7008));
+  exchange(udp_exchange("SNAT same source: to srv, another port", Host::Cli1, kCli1, 40008, kSrv, 7018));
 }
 
 TEST_F(NatDifferential, DnatToAddressAndPort) {
