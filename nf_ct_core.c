@@ -206,7 +206,7 @@ static unsigned int nfct_clash(struct nfct_net *cn, struct nfct_conn *ct)
 {
 	const struct nfct_tuple_node *orig = &ct->tuplehash[NFCT_DIR_ORIGINAL];
 	const struct nfct_l4proto *l4 = nfct_l4proto_find(orig->tuple.protonum);
-	struct nfct_tuple_node *n = nfct_table_lookup(cn, &orig->tuple);
+	struct nfct_tuple_node *n = nfct_table_lookup_settled(cn, &orig->tuple);
 	struct nfct_conn *winner;
 	enum nfct_dir dir;
 

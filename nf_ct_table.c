@@ -202,6 +202,31 @@ struct nfct_tuple_node *nfct_table_lookup(struct nfct_net *cn,
 }
 EXPORT_SYMBOL_GPL(nfct_table_lookup);	/* for nf_ct_nat.ko */
 
+/* How often a losing confirmation looks again for the insert it lost to. */
+#define NFCT_SETTLE_SPINS	(1U << 16)
+
+/*
+ * nfct_table_lookup, except that an entry another CPU is inserting at this
+ * moment is waited for rather than passed over. The confirmation that lost
+ * a race to it must find it, or it would drop a packet nf_conntrack lets
+ * through (nf_conntrack decides clashes under the buckets' locks). Inserts
+ * run with BH off, so the wait is short; it is bounded all the same.
+ */
+struct nfct_tuple_node *nfct_table_lookup_settled(struct nfct_net *cn,
+						  const struct nfct_tuple *t)
+{
+	struct nfct_tuple_node *n;
+	unsigned int spins;
+
+	for (spins = 0; spins < NFCT_SETTLE_SPINS; spins++) {
+		n = rhashtable_lookup(&cn->table, t, nfct_table_params);
+		if (!n || test_bit(NFCT_CONFIRMED, &nfct_conn_of(n)->status))
+			break;
+		cpu_relax();
+	}
+	return nfct_table_lookup(cn, t);
+}
+
 /* @ct is in the table: count and index it, and only then let lookups find it. */
 static void nfct_table_confirmed(struct nfct_net *cn, struct nfct_conn *ct)
 {
@@ -217,7 +242,7 @@ static void nfct_table_confirmed(struct nfct_net *cn, struct nfct_conn *ct)
  * Insert both directions. -EEXIST if either tuple is already taken by
  * another entry; the table is then unchanged.
  */
-int nfct_table_insert(struct nfct_net *cn, struct nfct_conn *ct)
+static int nfct_table_insert_both(struct nfct_net *cn, struct nfct_conn *ct)
 {
 	struct nfct_tuple_node *orig = &ct->tuplehash[NFCT_DIR_ORIGINAL];
 	struct nfct_tuple_node *reply = &ct->tuplehash[NFCT_DIR_REPLY];
@@ -243,6 +268,17 @@ int nfct_table_insert(struct nfct_net *cn, struct nfct_conn *ct)
 	nfct_table_confirmed(cn, ct);
 	return 0;
 }
+
+int nfct_table_insert(struct nfct_net *cn, struct nfct_conn *ct)
+{
+	int err;
+
+	/* Not interrupted half-way: see nfct_table_lookup_settled. */
+	local_bh_disable();
+	err = nfct_table_insert_both(cn, ct);
+	local_bh_enable();
+	return err;
+}
 EXPORT_SYMBOL_IF_KUNIT(nfct_table_insert);
 
 /**
@@ -264,16 +300,18 @@ int nfct_table_insert_reply(struct nfct_net *cn, struct nfct_conn *ct)
 	set_bit(NFCT_NAT_CLASH, &ct->status);
 	set_bit(NFCT_FIXED_TIMEOUT, &ct->status);
 	WRITE_ONCE(ct->timeout, (u32)jiffies + HZ);
+	local_bh_disable();
 	err = rhashtable_lookup_insert_fast(&cn->table,
 					    &ct->tuplehash[NFCT_DIR_REPLY].node,
 					    nfct_table_params);
+	if (!err)
+		nfct_table_confirmed(cn, ct);
+	local_bh_enable();
 	if (err) {
 		clear_bit(NFCT_NAT_CLASH, &ct->status);
 		clear_bit(NFCT_FIXED_TIMEOUT, &ct->status);
-		return err;
 	}
-	nfct_table_confirmed(cn, ct);
-	return 0;
+	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_table_insert_reply);
 

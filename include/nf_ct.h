@@ -334,6 +334,8 @@ int nfct_table_init(struct nfct_net *cn);
 void nfct_table_destroy(struct nfct_net *cn);
 struct nfct_tuple_node *nfct_table_lookup(struct nfct_net *cn,
 					  const struct nfct_tuple *t);
+struct nfct_tuple_node *nfct_table_lookup_settled(struct nfct_net *cn,
+						  const struct nfct_tuple *t);
 int nfct_table_insert(struct nfct_net *cn, struct nfct_conn *ct);
 int nfct_table_insert_reply(struct nfct_net *cn, struct nfct_conn *ct);
 bool nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct);

@@ -1,0 +1,232 @@
+// The UDP insert race behind Kubernetes' "DNS takes 5 seconds": the first two
+// packets of one new UDP flow, sent at the same moment from two CPUs through
+// a gateway that DNATs a Service address to one of two endpoints at random.
+// Both packets miss the table, each gets its own unconfirmed entry and maybe
+// its own endpoint, and only one entry can win confirmation. nf_conntrack
+// lets the loser through: onto the winner's entry when their bindings are
+// the same, else into the table by its reply tuple alone. Both packets must
+// arrive; none may be dropped.
+//
+//   cli 10.77.0.2 --- gw 10.77.0.1 | 10.78.0.1 --- srv 10.78.0.2, 10.78.0.3
+//   Service 10.96.0.10:53 -> 10.78.0.2:5353 or 10.78.0.3:5353 (statistic)
+//
+// Races are up to the scheduler: the case repeats rounds of flows until the
+// gateway's clashres counter shows some, and skips (it proved nothing) if
+// none happened at all.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fixtures.hpp"
+#include "netns.hpp"
+#include "wait.hpp"
+
+using namespace nfct;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kService = "10.96.0.10";
+constexpr unsigned kServicePort = 53;
+constexpr unsigned kEndpointPort = 5353;
+constexpr unsigned kFlowsPerRound = 256;
+constexpr unsigned kMaxRounds = 8;
+
+bool module_loaded(const std::string& module) { return shell("grep -q '^" + module + " ' /proc/modules") == 0; }
+
+void pin_to_cpu(unsigned cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  ::pthread_setaffinity_np(::pthread_self(), sizeof(set), &set);
+}
+
+sockaddr_in inet(const char* addr, unsigned port) {
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, addr, &sa.sin_addr);
+  return sa;
+}
+
+// What the endpoints received: per client port, the endpoint addresses
+// its datagrams reached and how many datagrams.
+struct Received {
+  std::map<unsigned, std::set<std::string>> endpoints;
+  unsigned datagrams = 0;
+};
+
+// A UDP socket on srv's port 5353 (both addresses) that reports each
+// datagram's destination address.
+class Endpoints {
+ public:
+  explicit Endpoints(const NetNs& srv) {
+    ScopedNetnsEnter enter(srv);
+    fd_ = Fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    int one = 1, size = 8 << 20;
+    ::setsockopt(fd_.get(), IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+    // Two rounds' worth queued without loss, whatever the scheduler does.
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+    sockaddr_in any = inet("0.0.0.0", kEndpointPort);
+    if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&any), sizeof(any)) != 0)
+      throw std::runtime_error("bind 5353: " + std::string(std::strerror(errno)));
+  }
+
+  // Reads until @want datagrams are in or none came for @idle.
+  void drain(Received& r, unsigned want, std::chrono::milliseconds idle = 3000ms) {
+    while (r.datagrams < want) {
+      pollfd p{fd_.get(), POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(idle.count())) <= 0) return;
+      char buf[64];
+      sockaddr_in from{};
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))];
+      iovec iov{buf, sizeof(buf)};
+      msghdr msg{};
+      msg.msg_name = &from;
+      msg.msg_namelen = sizeof(from);
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof(control);
+      if (::recvmsg(fd_.get(), &msg, MSG_DONTWAIT) < 0) continue;
+      char local[INET_ADDRSTRLEN] = "?";
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO) continue;
+        in_pktinfo info{};
+        std::memcpy(&info, CMSG_DATA(c), sizeof(info));
+        ::inet_ntop(AF_INET, &info.ipi_addr, local, sizeof(local));
+      }
+      r.endpoints[ntohs(from.sin_port)].insert(local);
+      r.datagrams++;
+    }
+  }
+
+ private:
+  Fd fd_;
+};
+
+class NatRace : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!module_loaded("nf_ct_nat")) {
+      const char* dir = std::getenv("NF_CT_MODDIR");
+      loaded_nat_ = shell("modprobe ip_tables && insmod " + std::string(dir ? dir : ".") + "/nf_ct_nat.ko") == 0;
+    }
+  }
+  static void TearDownTestSuite() {
+    if (loaded_nat_) wait_until([] { return shell("rmmod nf_ct_nat 2>/dev/null") == 0; }, 15s);
+  }
+
+  static inline bool loaded_nat_ = false;
+};
+
+TEST_F(NatRace, UdpFlowFromTwoCpusAtOnceBothPacketsPass) {
+  ASSERT_TRUE(module_loaded("nf_ct_nat"));
+  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "one CPU: packets cannot race";
+
+  NetNs cli("race-cli"), gw("race-gw"), srv("race-srv");
+  VethPair lan(cli, "10.77.0.2/24", gw, "10.77.0.1/24");
+  VethPair wan(gw, "10.78.0.1/24", srv, "10.78.0.2/24");
+  cli.checked("ip route add default via 10.77.0.1");
+  srv.checked("ip addr add 10.78.0.3/24 dev " + wan.if_b() + " && ip route add default via 10.78.0.1");
+  gw.checked("sysctl -qw net.ipv4.ip_forward=1");
+  // kube-proxy's way: the first endpoint with probability 1/2, else the second.
+  const std::string match = std::string("-d ") + kService + " -p udp --dport " + std::to_string(kServicePort);
+  gw.checked("iptables-legacy -w -t nat -A PREROUTING " + match +
+             " -m statistic --mode random --probability 0.5 -j DNAT --to-destination 10.78.0.2:5353");
+  gw.checked("iptables-legacy -w -t nat -A PREROUTING " + match + " -j DNAT --to-destination 10.78.0.3:5353");
+
+  Endpoints endpoints(srv);
+  const sockaddr_in service = inet(kService, kServicePort);
+  auto stat = [&](const char* column) { return stat_column(gw, "/proc/net/stat/nf_ct", column); };
+
+  // Neighbours resolved first: a packet queued behind ARP is not racing.
+  {
+    Received warm;
+    ScopedNetnsEnter enter(cli);
+    Fd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    for (int i = 0; i < 2; i++)
+      ::sendto(s.get(), "warm", 4, 0, reinterpret_cast<const sockaddr*>(&service), sizeof(service));
+    endpoints.drain(warm, 2);
+    ASSERT_EQ(warm.datagrams, 2u) << "the Service does not answer at all";
+  }
+
+  // The client's own tracking races too (two sends on one socket): no NAT there.
+  auto cli_stat = [&](const char* file, const char* column) { return stat_column(cli, file, column); };
+  const unsigned long clash0 = stat("clashres"), failed0 = stat("insert_failed"), drop0 = stat("drop");
+  const unsigned long cli_failed0 = cli_stat("/proc/net/stat/nf_ct", "insert_failed");
+  const unsigned long kcli_failed0 = cli_stat("/proc/net/stat/nf_conntrack", "insert_failed");
+  Received got;
+  unsigned sent = 0, rounds = 0;
+  while (rounds < kMaxRounds && (rounds < 2 || stat("clashres") == clash0)) {
+    rounds++;
+    // Every flow its own socket, so its own source port: a new flow each.
+    std::vector<Fd> socks;
+    {
+      ScopedNetnsEnter enter(cli);
+      for (unsigned i = 0; i < kFlowsPerRound; i++) {
+        Fd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        ASSERT_TRUE(s);
+        ASSERT_EQ(::connect(s.get(), reinterpret_cast<const sockaddr*>(&service), sizeof(service)), 0);
+        socks.push_back(std::move(s));
+      }
+    }
+    std::barrier start(2);
+    std::atomic<unsigned> send_errors = 0;
+    std::atomic<int> send_errno = 0;
+    auto sender = [&](unsigned cpu) {
+      pin_to_cpu(cpu);
+      const char payload[] = "query";
+      for (auto& s : socks) {
+        start.arrive_and_wait();
+        if (::send(s.get(), payload, sizeof(payload), 0) < 0) {
+          send_errors++;
+          send_errno = errno;
+        }
+      }
+    };
+    {
+      std::jthread t0(sender, 0), t1(sender, 1);
+    }
+    // EPERM: the client's own tracker dropped one of its racing packets.
+    ASSERT_EQ(send_errors.load(), 0u) << std::strerror(send_errno.load()) << "; client insert_failed: nf_ct "
+                                      << cli_stat("/proc/net/stat/nf_ct", "insert_failed") - cli_failed0
+                                      << ", nf_conntrack "
+                                      << cli_stat("/proc/net/stat/nf_conntrack", "insert_failed") - kcli_failed0;
+    sent += 2 * kFlowsPerRound;
+    endpoints.drain(got, sent);
+  }
+
+  const unsigned long races = stat("clashres") - clash0;
+  unsigned split = 0;
+  for (const auto& [port, where] : got.endpoints) split += where.size() > 1;
+  std::cout << "  flows: " << sent / 2 << " in " << rounds << " rounds, races resolved: " << races
+            << ", flows whose two packets reached different endpoints: " << split << std::endl;
+  ::testing::Test::RecordProperty("udp_races", static_cast<int>(races));
+
+  EXPECT_EQ(stat("insert_failed") - failed0, 0u) << "a racing packet lost its insert";
+  EXPECT_EQ(stat("drop") - drop0, 0u);
+  EXPECT_EQ(got.datagrams, sent) << "packets of racing flows were lost";
+  if (races == 0) GTEST_SKIP() << "no two packets raced in " << sent / 2 << " flows: nothing was shown";
+  // Each different-endpoint flow is a race the loser won by its reply tuple.
+  EXPECT_LE(split, races);
+}
+
+}  // namespace
