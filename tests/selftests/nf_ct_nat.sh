@@ -22,7 +22,7 @@ nat() {	# ARGS...: iptables-legacy -t nat on the gateway
 	ip netns exec "$gw" iptables-legacy -w -t nat "$@"
 }
 
-tap_begin 22
+tap_begin 24
 
 gw=$(ns_add gw) && cli1=$(ns_add cli1) && cli2=$(ns_add cli2) && srv=$(ns_add srv) ||
 	tap_bail "cannot create namespaces"
@@ -147,6 +147,17 @@ tap_check "MASQUERADE: the LAN reaches the server as the interface's address" \
 ip -n "$gw" addr del 10.1.1.3/24 dev wan0
 tap_check "MASQUERADE: the address going away ends the masqueraded entries" \
 	wait_for 3 not ct_has "$gw" 'sport=40007 dport=8080 '
+ip -n "$gw" addr add 10.1.1.3/24 dev wan0
+ip -n "$gw" route add default via 10.1.1.2
+tap_check "MASQUERADE: with the address back, the LAN is masqueraded again" \
+	answers 10.1.1.3 tcp_ask "$cli1" 10.1.1.2 8080 40008
+answers gateway tcp_ask "$cli1" 192.168.1.1 9091 40009
+ip -n "$gw" link set wan0 down
+masq_link_down() {
+	! ct_has "$gw" 'sport=40008 dport=8080 ' && ct_has "$gw" 'sport=40009 dport=9091 '
+}
+tap_check "MASQUERADE: the interface going down ends its masqueraded entries, no others" \
+	wait_for 3 masq_link_down
 
 # --- modules --------------------------------------------------------------------
 tap_check "rmmod nf_ct_nat is refused while rules use it" not rmmod nf_ct_nat 2> /dev/null
