@@ -174,15 +174,18 @@ Topology::Topology(unsigned hosts, std::mt19937_64& rng, bool impair) {
     h.checked("ip route add default via " + gateway(i) + " && sysctl -qw net.ipv4.ping_group_range=\"0 2147483647\"");
   }
   if (!impair) return;
-  std::uniform_int_distribution<int> delay(1, 20), loss(0, 20), dup(0, 20), reorder(0, 100);
+  // Per link end: delay 1-30 ms with jitter up to half of it, loss and
+  // duplication up to 4%, reordering up to 20%, corruption up to 1% (a bad
+  // checksum, which both trackers must call invalid where packets come in).
+  std::uniform_int_distribution<int> delay(1, 30), loss(0, 40), dup(0, 40), reorder(0, 200), corrupt(0, 10);
   auto netem = [&](const NetNs& ns, const std::string& dev) {
     int d = delay(rng);
     int jitter = std::uniform_int_distribution<int>(0, d / 2)(rng);
-    int l = loss(rng), du = dup(rng), r = reorder(rng);
-    // Tenths of a percent: loss and duplication up to 2%, reordering up to 10%.
+    int l = loss(rng), du = dup(rng), r = reorder(rng), c = corrupt(rng);
+    // Tenths of a percent.
     auto pct = [](int tenths) { return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "%"; };
     std::string args = "delay " + std::to_string(d) + "ms " + std::to_string(jitter) + "ms loss " + pct(l) +
-                       " duplicate " + pct(du) + " reorder " + pct(r) + " 50%";
+                       " duplicate " + pct(du) + " reorder " + pct(r) + " 50% corrupt " + pct(c);
     ns.checked("tc qdisc add dev " + dev + " root netem " + args);
     impairments_.push_back(ns.name() + " " + dev + ": " + args);
   };
