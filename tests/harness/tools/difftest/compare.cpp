@@ -7,10 +7,8 @@
 
 namespace nfct::difftest {
 
-namespace {
-
-// Identity of an entry within a namespace: what the kernel hashes it by.
-std::string identity(const ProcEntry& e) {
+// Within a namespace, what the kernel hashes an entry by.
+std::string entry_identity(const ProcEntry& e) {
   std::ostringstream k;
   k << e.l3num << ' ' << e.l4num << ' ' << e.orig.src << ' ' << e.orig.dst;
   if (e.orig.sport) k << " sport=" << *e.orig.sport << " dport=" << *e.orig.dport;
@@ -18,6 +16,8 @@ std::string identity(const ProcEntry& e) {
   if (e.zone) k << " zone=" << *e.zone;
   return k.str();
 }
+
+namespace {
 
 bool same_endpoints(const ProcTuple& a, const ProcTuple& b) {
   return a.src == b.src && a.dst == b.dst && a.sport == b.sport && a.dport == b.dport && a.type == b.type &&
@@ -63,11 +63,11 @@ Comparison compare_tables(const std::string& ns, const std::vector<ProcEntry>& k
   Comparison c;
   std::map<std::string, const ProcEntry*> by_id;
   for (auto& o : ours) {
-    if (!by_id.emplace(identity(o), &o).second)
+    if (!by_id.emplace(entry_identity(o), &o).second)
       c.disagreements.push_back({ns, "duplicate-in-nf_ct", std::nullopt, o});
   }
   for (auto& k : kernel) {
-    auto it = by_id.find(identity(k));
+    auto it = by_id.find(entry_identity(k));
     if (it == by_id.end()) {
       if (about_to_expire(k)) {
         c.expiring++;

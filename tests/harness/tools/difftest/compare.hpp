@@ -31,6 +31,9 @@ struct Comparison {
   std::vector<Disagreement> disagreements;
 };
 
+// What an entry is matched by: protocol, original tuple, zone.
+std::string entry_identity(const ProcEntry& e);
+
 // Tolerances: timeouts and delta-time within 1 s (the tables are read one
 // after the other and both print floored seconds); everything else exact.
 Comparison compare_tables(const std::string& ns, const std::vector<ProcEntry>& kernel,

@@ -6,6 +6,13 @@
 //
 //   nfct_difftest --seed N --duration S [--known FILE] [--tap FILE]
 //                 [--hosts N] [--parallel N] [--flows MIN:MAX] [--no-impair]
+//                 [--capture FILE.pcap]
+//   nfct_difftest --replay FILE.pcap[.gz] [--known FILE] [--tap FILE]
+//
+// --capture records host 0's link (seen from the router, after both
+// directions' netem) for the replay corpus, with segmentation offloads off
+// so that every frame fits the link. --replay feeds such a capture into a
+// router namespace with tcpreplay and compares that namespace's tables.
 //
 // Prints every disagreement with both lines and the seed, then one summary
 // line "difftest: seed=... agreement=...%". Exits 1 on any disagreement not
@@ -16,12 +23,15 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "compare.hpp"
+#include "replay.hpp"
 #include "proc_table.hpp"
 #include "traffic.hpp"
 #include "wait.hpp"
@@ -43,12 +53,13 @@ struct Options {
   unsigned parallel = 6;
   size_t min_flows = 10, max_flows = 40;
   bool impair = true;
-  std::string known, tap;
+  std::string known, tap, capture, replay;
 };
 
 [[noreturn]] void usage() {
   std::cerr << "usage: nfct_difftest --seed N --duration S [--known FILE] [--tap FILE] [--hosts N] "
-               "[--parallel N] [--flows MIN:MAX] [--no-impair]\n";
+               "[--parallel N] [--flows MIN:MAX] [--no-impair] [--capture FILE.pcap]\n"
+               "       nfct_difftest --replay FILE.pcap[.gz] [--known FILE] [--tap FILE]\n";
   std::exit(2);
 }
 
@@ -68,6 +79,8 @@ Options parse_args(int argc, char** argv) {
       else if (a == "--known") o.known = value();
       else if (a == "--tap") o.tap = value();
       else if (a == "--no-impair") o.impair = false;
+      else if (a == "--capture") o.capture = value();
+      else if (a == "--replay") o.replay = value();
       else if (a == "--flows") {
         std::string v = value();
         size_t colon = v.find(':');
@@ -126,13 +139,24 @@ bool settle(const std::vector<Namespace>& all) {
 
 // One namespace's two tables, read kernel, nf_ct, kernel: if the kernel's
 // did not move meanwhile, no packet fell between the two reads.
-Comparison snapshot(const Namespace& n) {
+std::pair<Comparison, std::vector<ProcEntry>> snapshot(const Namespace& n) {
   for (int attempt = 0;; attempt++) {
     auto kernel = read_table(*n.ns, kKernelTable);
     auto ours = read_table(*n.ns, kOurTable);
-    if (keys(read_table(*n.ns, kKernelTable)) == keys(kernel) || attempt == 20)
-      return compare_tables(n.label, kernel, ours);
+    if (keys(read_table(*n.ns, kKernelTable)) == keys(kernel) || attempt == 20) {
+      auto c = compare_tables(n.label, kernel, ours);
+      return {std::move(c), std::move(kernel)};
+    }
   }
+}
+
+// How an entry looked when last seen, for the census: "tcp TIME_WAIT ASSURED".
+std::string category(const ProcEntry& e) {
+  std::string c = e.l4;
+  if (!e.state.empty()) c += " " + e.state;
+  if (e.assured) c += " ASSURED";
+  if (e.unreplied) c += " UNREPLIED";
+  return c;
 }
 
 std::string read_text(const std::string& path) {
@@ -151,29 +175,44 @@ int main(int argc, char** argv) {
   if (!opt.known.empty()) known = parse_known_differences(read_text(opt.known));
 
   std::mt19937_64 rng(opt.seed);
-  std::cout << "difftest: seed=" << opt.seed << " duration=" << opt.duration << "s hosts=" << opt.hosts
-            << (opt.impair ? "" : " no impairment") << std::endl;
-  Topology topo(opt.hosts, rng, opt.impair);
-  for (auto& line : topo.impairments()) std::cout << "  netem " << line << "\n";
-  std::vector<Namespace> all{{"router", &topo.router()}};
-  for (size_t i = 0; i < topo.hosts(); i++) all.push_back({"h" + std::to_string(i), &topo.host(i)});
+  // Exactly one of the two test beds, with the namespaces it compares.
+  std::optional<Topology> topo;
+  std::optional<ReplayBed> replay;
+  std::vector<Namespace> all;
+  if (opt.replay.empty()) {
+    std::cout << "difftest: seed=" << opt.seed << " duration=" << opt.duration << "s hosts=" << opt.hosts
+              << (opt.impair ? "" : " no impairment") << std::endl;
+    topo.emplace(opt.hosts, rng, opt.impair);
+    for (auto& line : topo->impairments()) std::cout << "  netem " << line << "\n";
+    all.push_back({"router", &topo->router()});
+    for (size_t i = 0; i < topo->hosts(); i++) all.push_back({"h" + std::to_string(i), &topo->host(i)});
+  } else {
+    std::cout << "difftest: replay of " << opt.replay << std::endl;
+    replay.emplace();
+    all.push_back({"replay-router", &replay->router()});
+  }
 
+  // What reproduces a disagreement: the seed, or the capture replayed.
+  const std::string origin = opt.replay.empty() ? "seed=" + std::to_string(opt.seed) : "replay=" + opt.replay;
   std::ostringstream tap;
   size_t snapshots = 0, compared = 0, agreed = 0, expiring = 0, listed = 0, unlisted = 0, flows = 0, failed = 0;
   bool all_quiet = true;
+  std::map<std::string, std::string> seen;  // "ns|identity" -> category when last seen
+  const auto began = Clock::now();
   auto judge = [&](const std::string& when) {
     bool quiet = settle(all);
     all_quiet = all_quiet && quiet;
     snapshots++;
     size_t snap_compared = 0, snap_agreed = 0, snap_unlisted = 0;
     for (auto& n : all) {
-      Comparison c = snapshot(n);
+      auto [c, kernel] = snapshot(n);
+      for (auto& e : kernel) seen[n.label + "|" + entry_identity(e)] = category(e);
       snap_compared += c.compared;
       snap_agreed += c.agreed;
       expiring += c.expiring;
       for (auto& d : c.disagreements) {
         const KnownDifference* k = find_known(known, d);
-        std::cout << (k ? "LISTED" : "DISAGREE") << " seed=" << opt.seed << " snapshot=" << snapshots << " ns=" << d.ns
+        std::cout << (k ? "LISTED" : "DISAGREE") << " " << origin << " snapshot=" << snapshots << " ns=" << d.ns
                   << " fields=" << d.fields << "\n  kernel: " << (d.kernel ? d.kernel->line : "-")
                   << "\n  nf_ct:  " << (d.ours ? d.ours->line : "-") << "\n";
         if (k)
@@ -191,12 +230,16 @@ int main(int argc, char** argv) {
               << " agree" << (quiet ? "" : ", tables never went quiet") << std::endl;
   };
 
-  {
-    Servers servers(topo);
-    Clients clients(topo);
+  if (replay) {
+    replay->feed(opt.replay);
+  } else {
+    std::optional<Capture> capture;
+    if (!opt.capture.empty()) capture.emplace(*topo, opt.capture);
+    Servers servers(*topo);
+    Clients clients(*topo);
     Clock::duration traffic{};
     for (unsigned round = 1; traffic < std::chrono::seconds(opt.duration); round++) {
-      auto plan = plan_round(rng, topo.hosts(), opt.min_flows, opt.max_flows);
+      auto plan = plan_round(rng, topo->hosts(), opt.min_flows, opt.max_flows);
       auto start = Clock::now();
       RoundStats s = clients.run(plan, opt.parallel);
       traffic += Clock::now() - start;
@@ -209,10 +252,16 @@ int main(int argc, char** argv) {
   }
   judge("end");
 
+  // The census: distinct entries (per namespace) over the run, as last seen.
+  std::map<std::string, size_t> census;
+  for (auto& [id, cat] : seen) census[cat]++;
+  std::cout << "census: " << seen.size() << " distinct entries in " << all.size() << " namespaces over "
+            << std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - began).count() << " s\n";
+  for (auto& [cat, n] : census) std::cout << "  " << n << " " << cat << "\n";
   const double pct = compared ? 100.0 * static_cast<double>(agreed) / static_cast<double>(compared) : 100.0;
   char pct_text[32];
   std::snprintf(pct_text, sizeof(pct_text), "%.2f", pct);
-  std::cout << "difftest: seed=" << opt.seed << " flows=" << flows << " flows_incomplete=" << failed
+  std::cout << "difftest: " << origin << " flows=" << flows << " flows_incomplete=" << failed
             << " snapshots=" << snapshots << " compared=" << compared << " agreed=" << agreed
             << " listed=" << listed << " unlisted=" << unlisted << " expiring=" << expiring
             << " agreement=" << pct_text << "%" << std::endl;
