@@ -10,8 +10,8 @@
 //   nfct_difftest --replay FILE.pcap[.gz] [--known FILE] [--tap FILE]
 //
 // --capture records host 0's link (seen from the router, after both
-// directions' netem) for the replay corpus, with segmentation offloads off
-// so that every frame fits the link. --replay feeds such a capture into a
+// directions' netem) for the replay corpus, with segmentation and checksum
+// offloads off so that every frame fits the link and carries its true sum. --replay feeds such a capture into a
 // router namespace with tcpreplay and compares that namespace's tables.
 //
 // Prints every disagreement with both lines and the seed, then one summary

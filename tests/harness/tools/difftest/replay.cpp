@@ -40,15 +40,16 @@ class TempDir {
 }  // namespace
 
 Capture::Capture(const Topology& topo, const std::string& file) : file_(file) {
-  const char* offloads = "tso off gso off gro off";
+  // Whole checksums too (tx off): a replayed frame must carry what the
+  // trackers saw, corruption by netem included, with nothing to fix.
+  const char* offloads = "tso off gso off gro off tx off";
   for (size_t i = 0; i < topo.hosts(); i++) {
     topo.host(i).checked(std::string("ethtool -K eth0 ") + offloads + " >/dev/null");
     topo.router().checked("ethtool -K h" + std::to_string(i) + " " + offloads + " >/dev/null");
   }
   std::filesystem::remove(file_);
-  // 128 bytes hold every header; replay pads the payload back to length.
   tcpdump_ = std::make_unique<Child>(std::vector<std::string>{"ip", "netns", "exec", topo.router().name(), "tcpdump",
-                                                               "-q", "-Z", "root", "-i", "h0", "-s", "128", "-U",
+                                                               "-q", "-Z", "root", "-i", "h0", "-s", "0", "-U",
                                                                "-w", file_});
   // tcpdump writes the file header once it is capturing.
   if (!wait_until([&] {
@@ -74,11 +75,10 @@ void ReplayBed::feed(const std::string& file) {
     pcap = (tmp.path() / "capture.pcap").string();
     shell_checked("gzip -dc '" + file + "' > '" + pcap + "'");
   }
-  // Frames to the router's MAC, payloads padded back to their length, and
-  // checksums made whole (veth captures carry partial ones).
+  // Frames to the router's MAC; nothing else changes (checksums were
+  // whole when recorded, and a corrupt one must stay corrupt).
   const std::string rewritten = (tmp.path() / "replay.pcap").string();
-  shell_checked("tcprewrite --infile='" + pcap + "' --outfile='" + rewritten + "' --enet-dmac=" + kRouterMac +
-                " --fixlen=pad --fixcsum");
+  shell_checked("tcprewrite --infile='" + pcap + "' --outfile='" + rewritten + "' --enet-dmac=" + kRouterMac);
   // Twice the recorded speed keeps the recorded order and roughly its pacing.
   shell_checked(feeder_.exec_prefix() + "tcpreplay -q --intf1=out0 --multiplier=2 '" + rewritten + "' >/dev/null");
 }

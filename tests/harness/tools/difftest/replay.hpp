@@ -11,9 +11,10 @@
 
 namespace nfct::difftest {
 
-// tcpdump on the router's link to host 0 while it exists. Offloads are
-// turned off on every link first: a segmentation-offload super-frame would
-// not fit the link when replayed.
+// tcpdump on the router's link to host 0 while it exists, whole frames.
+// Offloads are turned off on every link first: a segmentation-offload
+// super-frame would not fit the link when replayed, and checksum offload
+// leaves partial sums in the capture.
 class Capture {
  public:
   Capture(const Topology& topo, const std::string& file);
