@@ -139,7 +139,7 @@ bool settle(const std::vector<Namespace>& all) {
 
 // One namespace's two tables, read kernel, nf_ct, kernel: if the kernel's
 // did not move meanwhile, no packet fell between the two reads.
-std::pair<Comparison, std::vector<ProcEntry>> snapshot(const Namespace& n) {
+std::pair<Comparison, std::vector<ProcEntry>> read_and_compare(const Namespace& n) {
   for (int attempt = 0;; attempt++) {
     auto kernel = read_table(*n.ns, kKernelTable);
     auto ours = read_table(*n.ns, kOurTable);
@@ -148,6 +148,21 @@ std::pair<Comparison, std::vector<ProcEntry>> snapshot(const Namespace& n) {
       return {std::move(c), std::move(kernel)};
     }
   }
+}
+
+// A disagreement must hold over fresh reads. /proc/net/nf_conntrack is read
+// in page-sized pieces, each resuming at a position in the kernel's one hash
+// table of all namespaces: an entry added or removed anywhere meanwhile (an
+// expiry, another namespace's traffic) can make a read skip or repeat lines.
+// A real difference at a quiet point is there every time; the reading with
+// the fewest disagreements is kept.
+std::pair<Comparison, std::vector<ProcEntry>> snapshot(const Namespace& n) {
+  auto best = read_and_compare(n);
+  for (int again = 0; again < 5 && !best.first.disagreements.empty(); again++) {
+    auto next = read_and_compare(n);
+    if (next.first.disagreements.size() < best.first.disagreements.size()) best = std::move(next);
+  }
+  return best;
 }
 
 // How an entry looked when last seen, for the census: "tcp TIME_WAIT ASSURED".
