@@ -5,7 +5,7 @@
 #   make check      every test; ends with "N passed, N failed"
 #   make deps       install the Debian packages listed in debian-packages.txt
 #   make bench      nf_ct against nf_conntrack in one stock-kernel boot (tests/bench)
-#   make difftest [SEED=n|FIRST-LAST] [DURATION=s] [JOBS=n] [KERNEL=stock|debug]
+#   make difftest [SEED=n|FIRST-LAST] [DURATION=s] [JOBS=n] [ARGS=...] [KERNEL=stock|debug]
 #                   seeded real traffic through netem, both trackers' tables
 #                   compared at every quiet point (tests/difftest)
 #
@@ -101,12 +101,13 @@ bench: deps modules-stock harness
 SEED ?= 1
 DURATION ?= 60
 JOBS ?= 1
+ARGS ?=
 KERNEL ?= stock
 difftest: deps harness
 	@$(MAKE) -s modules-$(KERNEL)
 	@# A seed takes up to about four times its traffic on the stock kernel.
 	@seeds=$(SEED); case $$seeds in *-*) n=$$(( $${seeds#*-} - $${seeds%-*} + 1 ));; *) n=1;; esac; \
-	NF_CT_VM_NO_BUILD=1 NF_CT_DIFFTEST_JOBS=$(JOBS) $(VM)/run --kernel $(KERNEL) \
+	NF_CT_VM_NO_BUILD=1 NF_CT_DIFFTEST_JOBS=$(JOBS) NF_CT_DIFFTEST_ARGS="$(ARGS)" $(VM)/run --kernel $(KERNEL) \
 		--timeout $$(( ( $(DURATION) * 8 + 120 ) * n + 300 )) -- \
 		tests/difftest/run $(BUILD)/results/difftest-$(SEED) $(SEED) $(DURATION)
 
