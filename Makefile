@@ -5,6 +5,9 @@
 #   make check      every test; ends with "N passed, N failed"
 #   make deps       install the Debian packages listed in debian-packages.txt
 #   make bench      nf_ct against nf_conntrack in one stock-kernel boot (tests/bench)
+#   make difftest [SEED=n|FIRST-LAST] [DURATION=s] [JOBS=n] [ARGS=...] [KERNEL=stock|debug]
+#                   seeded real traffic through netem, both trackers' tables
+#                   compared at every quiet point (tests/difftest)
 #
 # Everything kernel-side runs in QEMU through tests/vm/run; nothing is loaded
 # into the build machine's kernel.
@@ -18,7 +21,7 @@ SOURCES := Kbuild $(wildcard $(CURDIR)/nf_ct_*.c) $(CURDIR)/include
 KUNIT_SOURCES := $(wildcard $(CURDIR)/tests/kunit/*.c) $(CURDIR)/tests/kunit/Kbuild
 VM := tests/vm
 
-.PHONY: all modules clean deps kernel modules-debug modules-stock harness check demo lint bench
+.PHONY: all modules clean deps kernel modules-debug modules-stock harness check demo lint bench difftest
 
 all: modules
 
@@ -94,6 +97,19 @@ check: deps
 
 bench: deps modules-stock harness
 	@tests/bench/run
+
+SEED ?= 1
+DURATION ?= 60
+JOBS ?= 1
+ARGS ?=
+KERNEL ?= stock
+difftest: deps harness
+	@$(MAKE) -s modules-$(KERNEL)
+	@# A seed takes up to about four times its traffic on the stock kernel.
+	@seeds=$(SEED); case $$seeds in *-*) n=$$(( $${seeds#*-} - $${seeds%-*} + 1 ));; *) n=1;; esac; \
+	NF_CT_VM_NO_BUILD=1 NF_CT_DIFFTEST_JOBS=$(JOBS) NF_CT_DIFFTEST_ARGS="$(ARGS)" $(VM)/run --kernel $(KERNEL) \
+		--timeout $$(( ( $(DURATION) * 8 + 120 ) * n + 300 )) -- \
+		tests/difftest/run $(BUILD)/results/difftest-$(SEED) $(SEED) $(DURATION)
 
 demo: deps
 	@$(MAKE) -s modules-debug

@@ -94,14 +94,17 @@ static bool nfct_icmp_error(struct nfct_net *cn, struct sk_buff *skb,
 	ih = skb_header_pointer(skb, off, sizeof(buf), &buf);
 	if (!ih)
 		goto invalid;
+	/*
+	 * nf_conntrack checks the sum where packets come in (its checksum=1),
+	 * of queries as well as errors: a corrupt echo is not tracked.
+	 */
+	if (hook == NF_INET_PRE_ROUTING &&
+	    nf_ip_checksum(skb, hook, off, IPPROTO_ICMP))
+		goto invalid;
 	if (ih->type > NR_ICMP_TYPES)
 		goto invalid;
 	if (!icmp_is_err(ih->type))
 		return false;
-	/* nf_conntrack checks the sum where packets come in (its checksum=1). */
-	if (hook == NF_INET_PRE_ROUTING &&
-	    nf_ip_checksum(skb, hook, off, IPPROTO_ICMP))
-		goto invalid;
 	if (nfct_tuple_from_quote(skb, off + sizeof(*ih), &quoted) ||
 	    !nfct_tuple_invert(&t, &quoted))
 		goto invalid;

@@ -5,6 +5,8 @@
  * more than 2 s after the first packet, as in nf_conntrack. UDP-Lite is
  * tracked the same way, with the same timeouts.
  */
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
 #include <linux/skbuff.h>
 #include <linux/udp.h>
 
@@ -58,6 +60,35 @@ static enum nfct_track nfct_udp_packet(struct nfct_conn *ct,
 }
 
 /*
+ * As nf_conntrack's udp_error(): a datagram whose length field does not fit
+ * the packet is INVALID, and so is one arriving (PRE_ROUTING, its default
+ * checksum=1) with a wrong checksum; a zero checksum means none was sent.
+ * What this host sends is trusted. Checked before lookup: the entry's
+ * counters and timeout must not move for such a packet.
+ */
+static bool nfct_udp_error(struct nfct_net *cn, struct sk_buff *skb,
+			   unsigned int off, unsigned int hook)
+{
+	unsigned int len = skb->len - off;
+	const struct udphdr *uh;
+	struct udphdr buf;
+
+	uh = skb_header_pointer(skb, off, sizeof(buf), &buf);
+	if (!uh)
+		return false;	/* nfct_udp_pkt_to_tuple refused it already */
+	if (ntohs(uh->len) > len || ntohs(uh->len) < sizeof(*uh))
+		goto invalid;
+	if (!uh->check || hook != NF_INET_PRE_ROUTING ||
+	    !nf_ip_checksum(skb, hook, off, IPPROTO_UDP))
+		return false;
+invalid:
+	NFCT_STAT_INC(cn, invalid);
+	/* Its entry, if it has one, must not speak for it. */
+	nfct_pkt_attach(cn, skb, NULL, NFCT_INFO_INVALID);
+	return true;
+}
+
+/*
  * UDP-Lite's length field is the checksum coverage: 0 (all) or from the
  * header's 8 bytes up to the datagram's end; anything else is malformed.
  */
@@ -96,5 +127,6 @@ const struct nfct_l4proto nfct_l4proto_udp = {
 	.invert		= nfct_udp_invert,
 	.new		= nfct_udp_new,
 	.packet		= nfct_udp_packet,
+	.error		= nfct_udp_error,
 	.allow_clash	= true,
 };

@@ -1838,6 +1838,99 @@ static void packet_bad_checksum(struct kunit *test)
 	free_percpu(cn->stat);
 }
 
+/* The invalid and error columns of @cn's stats, summed over CPUs. */
+static void stat_sums(struct nfct_net *cn, unsigned int *invalid, unsigned int *error)
+{
+	int cpu;
+
+	*invalid = 0;
+	*error = 0;
+	for_each_possible_cpu(cpu) {
+		*invalid += per_cpu_ptr(cn->stat, cpu)->invalid;
+		*error += per_cpu_ptr(cn->stat, cpu)->error;
+	}
+}
+
+/*
+ * UDP's checks sit beside TCP's: a corrupt datagram arriving is INVALID (its
+ * flow's counters stay), one sent is trusted, a zero sum is no sum, and a
+ * length field beyond the packet is INVALID anywhere (udp_error()).
+ */
+static void packet_udp_bad_checksum(struct kunit *test)
+{
+	struct {
+		struct udphdr uh;
+		char data[4];
+	} __packed d = {
+		.uh = { .source = htons(41297), .dest = htons(53), .len = htons(12) },
+		.data = "abc",
+	};
+	struct nfct_net *cn = tcp_net(test);
+	const struct nfct_l4proto *udp = nfct_l4proto_find(IPPROTO_UDP);
+	struct sk_buff *skb;
+	struct udphdr *uh;
+	unsigned int invalid, error;
+	struct nfct_conn *got;
+	u8 info;
+
+	cn->stat = alloc_percpu(struct nfct_stat);
+	KUNIT_ASSERT_NOT_NULL(test, cn->stat);
+	skb = build_ipv4(test, IPPROTO_UDP, &d, sizeof(d));
+	/* The sum is checked over the IP header too: it must be right. */
+	ip_send_check(ip_hdr(skb));
+	uh = (struct udphdr *)(skb->data + 20);
+	uh->check = csum_tcpudp_magic(A_ADDR, B_ADDR, sizeof(d), IPPROTO_UDP,
+				      csum_partial(uh, sizeof(d), 0));
+	KUNIT_EXPECT_FALSE(test, udp->error(cn, skb, 20, NF_INET_PRE_ROUTING));
+	skb->ip_summed = CHECKSUM_NONE;
+	uh->check ^= htons(1);
+	KUNIT_EXPECT_FALSE(test, udp->error(cn, skb, 20, NF_INET_LOCAL_OUT));
+	skb->ip_summed = CHECKSUM_NONE;
+	KUNIT_EXPECT_TRUE(test, udp->error(cn, skb, 20, NF_INET_PRE_ROUTING));
+	KUNIT_ASSERT_TRUE(test, nfct_pkt_take(cn, skb, &got, &info));
+	KUNIT_EXPECT_EQ(test, info, (u8)NFCT_INFO_INVALID);
+	uh->check = 0;
+	skb->ip_summed = CHECKSUM_NONE;
+	KUNIT_EXPECT_FALSE(test, udp->error(cn, skb, 20, NF_INET_PRE_ROUTING));
+	uh->len = htons(13);
+	KUNIT_EXPECT_TRUE(test, udp->error(cn, skb, 20, NF_INET_LOCAL_OUT));
+	KUNIT_ASSERT_TRUE(test, nfct_pkt_take(cn, skb, &got, &info));
+	stat_sums(cn, &invalid, &error);
+	KUNIT_EXPECT_EQ(test, invalid, 2U);
+	KUNIT_EXPECT_EQ(test, error, 0U);
+	kfree_skb(skb);
+	free_percpu(cn->stat);
+}
+
+/* A corrupt ICMP query arriving is an ICMP error and tracked by nobody. */
+static void packet_icmp_bad_checksum(struct kunit *test)
+{
+	struct icmphdr ih = { .type = ICMP_ECHO, .un.echo.id = htons(7) };
+	const struct nfct_l4proto *icmp = nfct_l4proto_find(IPPROTO_ICMP);
+	struct nfct_net *cn = tcp_net(test);
+	unsigned int invalid, error;
+	struct sk_buff *skb;
+	struct icmphdr *h;
+
+	cn->stat = alloc_percpu(struct nfct_stat);
+	KUNIT_ASSERT_NOT_NULL(test, cn->stat);
+	skb = build_ipv4(test, IPPROTO_ICMP, &ih, sizeof(ih));
+	ip_send_check(ip_hdr(skb));
+	h = (struct icmphdr *)(skb->data + 20);
+	h->checksum = ip_compute_csum(h, sizeof(*h));
+	KUNIT_EXPECT_FALSE(test, icmp->error(cn, skb, 20, NF_INET_PRE_ROUTING));
+	skb->ip_summed = CHECKSUM_NONE;
+	h->checksum ^= htons(1);
+	KUNIT_EXPECT_FALSE(test, icmp->error(cn, skb, 20, NF_INET_LOCAL_OUT));
+	skb->ip_summed = CHECKSUM_NONE;
+	KUNIT_EXPECT_TRUE(test, icmp->error(cn, skb, 20, NF_INET_PRE_ROUTING));
+	stat_sums(cn, &invalid, &error);
+	KUNIT_EXPECT_EQ(test, invalid, 0U);
+	KUNIT_EXPECT_EQ(test, error, 1U);
+	kfree_skb(skb);
+	free_percpu(cn->stat);
+}
+
 /* The timeout an accepted packet sets, rule by rule, in nf_conntrack's order. */
 static void packet_timeout_choice(struct kunit *test)
 {
@@ -1876,6 +1969,8 @@ static struct kunit_case tcp_packet_cases[] = {
 	KUNIT_CASE(packet_pickup_needs_loose),
 	KUNIT_CASE(packet_invalid_close_lowers_timeout),
 	KUNIT_CASE(packet_bad_checksum),
+	KUNIT_CASE(packet_udp_bad_checksum),
+	KUNIT_CASE(packet_icmp_bad_checksum),
 	KUNIT_CASE(packet_timeout_choice),
 	{}
 };

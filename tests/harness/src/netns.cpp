@@ -78,7 +78,11 @@ ScopedNetnsEnter::ScopedNetnsEnter(const NetNs& ns) : original_(::open("/proc/th
 ScopedNetnsEnter::~ScopedNetnsEnter() { ::setns(original_.get(), CLONE_NEWNET); }
 
 VethPair::VethPair(const NetNs& a, const std::string& addr_a, const NetNs& b, const std::string& addr_b)
-    : a_(a), if_a_("veth0"), if_b_("veth1") {
+    : VethPair(a, addr_a, "veth0", b, addr_b, "veth1") {}
+
+VethPair::VethPair(const NetNs& a, const std::string& addr_a, const std::string& if_a, const NetNs& b,
+                   const std::string& addr_b, const std::string& if_b)
+    : a_(a), if_a_(if_a), if_b_(if_b) {
   shell_checked("ip link add " + if_a_ + " netns " + a.name() + " type veth peer name " + if_b_ + " netns " +
                 b.name());
   a.checked("ip addr add " + addr_a + " dev " + if_a_ + " && ip link set " + if_a_ + " up");

@@ -54,6 +54,9 @@ class ScopedNetnsEnter {
 class VethPair {
  public:
   VethPair(const NetNs& a, const std::string& addr_a, const NetNs& b, const std::string& addr_b);
+  // The same with chosen interface names, for a namespace with several links.
+  VethPair(const NetNs& a, const std::string& addr_a, const std::string& if_a, const NetNs& b,
+           const std::string& addr_b, const std::string& if_b);
   ~VethPair();
   VethPair(const VethPair&) = delete;
   VethPair& operator=(const VethPair&) = delete;

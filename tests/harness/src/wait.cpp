@@ -4,12 +4,12 @@
 
 namespace nfct {
 
-bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds limit) {
+bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds limit, std::chrono::milliseconds every) {
   auto deadline = std::chrono::steady_clock::now() + limit;
   for (;;) {
     if (cond()) return true;
     if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(every);
   }
 }
 

@@ -6,7 +6,9 @@
 
 namespace nfct {
 
-// Calls @cond every few milliseconds until it returns true or @limit passes.
-bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds limit = std::chrono::seconds(10));
+// Calls @cond every @every (a few milliseconds unless told) until it returns
+// true or @limit passes.
+bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds limit = std::chrono::seconds(10),
+                std::chrono::milliseconds every = std::chrono::milliseconds(5));
 
 }  // namespace nfct
