@@ -48,32 +48,6 @@ static const struct xt_table nfct_nat_table = {
 	.af		= NFPROTO_IPV4,
 };
 
-/* The connection and direction of @skb; false if nf_ct has none for it. */
-static bool nfct_nat_conn_of(struct nfct_net *cn, const struct sk_buff *skb,
-			     struct nfct_conn **ct, u8 *info, bool *recorded)
-{
-	struct nfct_tuple_node *n;
-	struct nfct_pkt *p;
-	struct nfct_tuple t;
-	unsigned int off;
-
-	p = nfct_pkt_find(cn, skb);
-	*recorded = p;
-	if (p) {
-		*ct = p->ct;
-		*info = p->info;
-		return p->ct;
-	}
-	if (nfct_tuple_from_skb(skb, &t, &off))
-		return false;
-	n = nfct_table_lookup(cn, &t);
-	if (!n)
-		return false;
-	*ct = nfct_conn_of(n);
-	*info = nfct_info_of(n);
-	return true;
-}
-
 /* MASQUERADE bound the connection to an interface it no longer leaves by. */
 static bool nfct_nat_oif_changed(const struct nfct_conn *ct, enum nfct_dir dir,
 				 const struct nf_hook_state *state)
@@ -127,13 +101,14 @@ static unsigned int nfct_nat_fn(struct sk_buff *skb,
 	bool recorded;
 	u8 info;
 
-	if (!table || nfct_skb_untracked(skb) || !nfct_nat_active(nn, table))
+	if (!table || !nfct_nat_active(nn, table))
 		return NF_ACCEPT;
 	/* Loopback packets were rewritten at OUTPUT and POSTROUTING already. */
 	if (state->in && (state->in->flags & IFF_LOOPBACK))
 		return NF_ACCEPT;
-	if (!nfct_nat_conn_of(cn, skb, &ct, &info, &recorded))
-		return NF_ACCEPT;
+	info = nfct_packet_lookup(cn, skb, &ct, &recorded);
+	if (!ct)
+		return NF_ACCEPT;	/* untracked, or INVALID */
 	dir = info >= IP_CT_IS_REPLY ? NFCT_DIR_REPLY : NFCT_DIR_ORIGINAL;
 
 	switch (info) {

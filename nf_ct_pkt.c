@@ -168,10 +168,11 @@ bool nfct_pkt_take(const struct nfct_net *cn, const struct sk_buff *skb,
 EXPORT_SYMBOL_IF_KUNIT(nfct_pkt_take);
 
 /**
- * nfct_packet_info - nf_ct's verdict on @skb, as nf_conntrack's ctinfo
+ * nfct_packet_lookup - nf_ct's verdict on @skb, as nf_conntrack's ctinfo
  * @cn: the netns the packet is in
  * @skb: a packet past PREROUTING/OUTPUT, not yet confirmed
  * @ctp: set to its entry (no reference: valid under RCU), NULL if INVALID
+ * @recorded: set to whether the verdict came from the packet's record
  *
  * A packet the raw table marked NOTRACK is UNTRACKED, as nf_conntrack
  * says; nf_ct's hooks leave it alone. A packet with a record says what it
@@ -182,8 +183,8 @@ EXPORT_SYMBOL_IF_KUNIT(nfct_pkt_take);
  *
  * Return: IP_CT_*, IP_CT_UNTRACKED or NFCT_INFO_INVALID.
  */
-u8 nfct_packet_info(struct nfct_net *cn, const struct sk_buff *skb,
-		    struct nfct_conn **ctp)
+u8 nfct_packet_lookup(struct nfct_net *cn, const struct sk_buff *skb,
+		      struct nfct_conn **ctp, bool *recorded)
 {
 	struct nfct_tuple_node *n;
 	struct nfct_pkt *p;
@@ -191,10 +192,12 @@ u8 nfct_packet_info(struct nfct_net *cn, const struct sk_buff *skb,
 	unsigned int off;
 
 	*ctp = NULL;
+	*recorded = false;
 	if (nfct_skb_untracked(skb))
 		return IP_CT_UNTRACKED;
 	p = nfct_pkt_find(cn, skb);
 	if (p) {
+		*recorded = true;
 		*ctp = p->ct;
 		return p->info;
 	}
@@ -206,6 +209,16 @@ u8 nfct_packet_info(struct nfct_net *cn, const struct sk_buff *skb,
 	*ctp = nfct_conn_of(n);
 	return nfct_info_of(n);
 }
+EXPORT_SYMBOL_GPL(nfct_packet_lookup);	/* for nf_ct_nat.ko */
+
+/* The same, for those that do not care where the verdict came from. */
+u8 nfct_packet_info(struct nfct_net *cn, const struct sk_buff *skb,
+		    struct nfct_conn **ctp)
+{
+	bool recorded;
+
+	return nfct_packet_lookup(cn, skb, ctp, &recorded);
+}
 EXPORT_SYMBOL_GPL(nfct_packet_info);	/* for nf_ct_xt.ko */
 
 /* What a packet matching @n in the table is, as nf_conntrack_in says it. */
@@ -216,7 +229,6 @@ u8 nfct_info_of(const struct nfct_tuple_node *n)
 	return test_bit(NFCT_SEEN_REPLY, &nfct_conn_of(n)->status) ?
 	       IP_CT_ESTABLISHED : IP_CT_NEW;
 }
-EXPORT_SYMBOL_GPL(nfct_info_of);	/* for nf_ct_nat.ko */
 
 /* kfree_skb fires for packets that are dropped, not for those consumed. */
 static void nfct_pkt_dropped(void *data, struct sk_buff *skb, void *location,

@@ -66,7 +66,7 @@ int nfct_tuple_from_skb(const struct sk_buff *skb,
 	*l4off = ihl;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(nfct_tuple_from_skb);	/* for nf_ct_nat.ko */
+EXPORT_SYMBOL_IF_KUNIT(nfct_tuple_from_skb);
 
 /**
  * nfct_tuple_from_quote - the tuple of the packet an ICMP error quotes

@@ -310,6 +310,8 @@ int nfct_pkt_attach(struct nfct_net *cn, const struct sk_buff *skb,
 struct nfct_pkt *nfct_pkt_find(const struct nfct_net *cn, const struct sk_buff *skb);
 bool nfct_pkt_take(const struct nfct_net *cn, const struct sk_buff *skb,
 		   struct nfct_conn **ct, u8 *info);
+u8 nfct_packet_lookup(struct nfct_net *cn, const struct sk_buff *skb,
+		      struct nfct_conn **ctp, bool *recorded);
 u8 nfct_packet_info(struct nfct_net *cn, const struct sk_buff *skb,
 		    struct nfct_conn **ctp);
 u8 nfct_info_of(const struct nfct_tuple_node *n);
