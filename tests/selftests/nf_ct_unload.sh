@@ -18,7 +18,11 @@ veth_link "$cli" 10.5.0.1/24 "$srv" 10.5.0.2/24 || tap_bail "cannot link namespa
 
 ip netns exec "$srv" socat -u TCP4-LISTEN:9000,bind=10.5.0.2,reuseaddr OPEN:/dev/null &
 wait_for 5 listening "$srv" t 9000
-ip netns exec "$cli" socat -u OPEN:/dev/zero TCP4:10.5.0.2:9000 &
+# Paced, not saturating: under TCG a stream that fills both vCPUs with
+# softirq work was seen to stall the task that rewrites the netfilter static
+# keys at rmmod (soft lockups at the LOCAL_IN hook site, mid-patch).
+ip netns exec "$cli" bash -c 'while :; do head -c 16384 /dev/zero; sleep 0.005; done' |
+	ip netns exec "$cli" socat -u - TCP4:10.5.0.2:9000 &
 ip netns exec "$cli" ping -q -i 0.01 10.5.0.2 > /dev/null &
 ip netns exec "$cli" bash -c 'while :; do for p in $(seq 20000 20999); do
 	echo x > /dev/udp/10.5.0.2/$p; done; done' 2> /dev/null &
