@@ -61,6 +61,15 @@ bool wait_fd(int fd, short events, Clock::time_point deadline, const std::atomic
   }
 }
 
+// Takes one answer (a datagram or echo reply) if it comes within a second:
+// it may be lost on the way, and the flow goes on either way.
+bool recv_answer(int fd) {
+  if (!wait_fd(fd, POLLIN, Clock::now() + std::chrono::seconds(1))) return false;
+  std::array<char, 2048> buf{};
+  ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+  return true;
+}
+
 bool send_all(int fd, const std::vector<char>& buf, Clock::time_point deadline,
               const std::atomic<bool>* stop = nullptr) {
   size_t done = 0;
@@ -428,12 +437,7 @@ bool Clients::run_flow(const Flow& f) {
         req[0] = static_cast<char>(f.response >> 8);
         req[1] = static_cast<char>(f.response & 0xff);
         if (!send_all(s.get(), req, deadline)) return false;
-        std::array<char, 2048> buf{};
-        // The answer may be lost: wait a bounded time, then go on.
-        if (wait_fd(s.get(), POLLIN, Clock::now() + 1s))
-          ::recv(s.get(), buf.data(), buf.size(), MSG_DONTWAIT);
-        else
-          all = false;
+        all = recv_answer(s.get()) && all;
       }
       return all;
     }
@@ -469,11 +473,7 @@ bool Clients::run_flow(const Flow& f) {
         h.un.echo.sequence = htons(static_cast<uint16_t>(i + 1));  // the kernel fills in the id and checksum
         std::memcpy(echo.data(), &h, sizeof(h));
         if (!send_all(s.get(), echo, deadline)) return false;
-        std::array<char, 2048> buf{};
-        if (wait_fd(s.get(), POLLIN, Clock::now() + 1s))
-          ::recv(s.get(), buf.data(), buf.size(), MSG_DONTWAIT);
-        else
-          all = false;
+        all = recv_answer(s.get()) && all;
       }
       return all;
     }
