@@ -46,6 +46,7 @@
 #include <string>
 #include <vector>
 
+#include "datagram.hpp"
 #include "netns.hpp"
 #include "packet.hpp"
 #include "proc_table.hpp"
@@ -863,30 +864,13 @@ TEST_F(NatDifferential, Redirect) {
     send_from(s.cli1, Packet::udp(kCli1, kSrv, 40015, 81).payload("redirect me"));
     pollfd p{sock.get(), POLLIN, 0};
     if (::poll(&p, 1, 3000) == 1) {
-      char buf[256];
-      sockaddr_in peer{};
-      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))];
-      iovec iov{buf, sizeof(buf)};
-      msghdr msg{};
-      msg.msg_name = &peer;
-      msg.msg_namelen = sizeof(peer);
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof(control);
-      const ssize_t n = ::recvmsg(sock.get(), &msg, 0);
-      if (n >= 0) {
+      if (auto d = recv_datagram(sock.get())) {
+        sockaddr_in& peer = d->peer;
         char a[INET_ADDRSTRLEN] = {};
         ::inet_ntop(AF_INET, &peer.sin_addr, a, sizeof(a));
         landed[side].peer = std::string(a) + ":" + std::to_string(ntohs(peer.sin_port));
-        landed[side].payload.assign(buf, static_cast<size_t>(n));
-        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-          if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO) continue;
-          in_pktinfo info{};
-          std::memcpy(&info, CMSG_DATA(c), sizeof(info));
-          ::inet_ntop(AF_INET, &info.ipi_addr, a, sizeof(a));
-          landed[side].local = a;
-        }
+        landed[side].payload = d->payload;
+        landed[side].local = d->local == "?" ? "" : d->local;
         Capture near(s.cli1, "veth0");
         ::sendto(sock.get(), "pong", 4, 0, reinterpret_cast<sockaddr*>(&peer), sizeof(peer));
         back[side] = near.next(udp_to(40015));

@@ -34,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "datagram.hpp"
 #include "fixtures.hpp"
 #include "netns.hpp"
 #include "wait.hpp"
@@ -94,26 +95,9 @@ class Endpoints {
     while (r.datagrams < want) {
       pollfd p{fd_.get(), POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(idle.count())) <= 0) return;
-      char buf[64];
-      sockaddr_in from{};
-      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))];
-      iovec iov{buf, sizeof(buf)};
-      msghdr msg{};
-      msg.msg_name = &from;
-      msg.msg_namelen = sizeof(from);
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof(control);
-      if (::recvmsg(fd_.get(), &msg, MSG_DONTWAIT) < 0) continue;
-      char local[INET_ADDRSTRLEN] = "?";
-      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO) continue;
-        in_pktinfo info{};
-        std::memcpy(&info, CMSG_DATA(c), sizeof(info));
-        ::inet_ntop(AF_INET, &info.ipi_addr, local, sizeof(local));
-      }
-      r.endpoints[ntohs(from.sin_port)].insert(local);
+      auto d = recv_datagram(fd_.get(), MSG_DONTWAIT);
+      if (!d) continue;
+      r.endpoints[ntohs(d->peer.sin_port)].insert(d->local);
       r.datagrams++;
     }
   }
