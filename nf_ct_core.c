@@ -122,7 +122,7 @@ static unsigned int nfct_new(struct nfct_net *cn, const struct sk_buff *skb,
 static unsigned int nfct_hook_in(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
-	struct nfct_net *cn = nfct_pernet(state->net);
+	struct nfct_net *cn = priv;
 	const struct nfct_l4proto *l4;
 	struct nfct_tuple_node *n;
 	struct nfct_tuple t;
@@ -240,12 +240,15 @@ static unsigned int nfct_clash(struct nfct_net *cn, struct nfct_conn *ct)
 static unsigned int nfct_hook_confirm(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
-	struct nfct_net *cn = nfct_pernet(state->net);
+	struct nfct_net *cn = priv;
 	struct nfct_conn *ct;
 	u8 info;
 
-	/* Established packets carry no record: this is their whole cost here. */
-	if (!nfct_pkt_take(cn, skb, &ct, &info) || !ct)
+	/*
+	 * Established packets carry no record: this is their whole cost
+	 * here, and with no record pending in the netns not even a call.
+	 */
+	if (!atomic_read(&cn->pending) || !nfct_pkt_take(cn, skb, &ct, &info) || !ct)
 		return NF_ACCEPT;
 	/*
 	 * RELATED packets (ICMP errors) point at an entry that is in already;
@@ -261,7 +264,12 @@ static unsigned int nfct_hook_confirm(void *priv, struct sk_buff *skb,
 	return nfct_clash(cn, ct);
 }
 
-static const struct nf_hook_ops nfct_hook_ops[] = {
+/*
+ * Registered per netns with the netns's nfct_net as priv: a hook finds it
+ * without net_generic(), whose RCU read section is a function call pair on
+ * a preemptible kernel, twice per packet.
+ */
+static const struct nf_hook_ops nfct_hook_ops[NFCT_HOOKS] = {
 	{
 		.hook		= nfct_hook_in,
 		.pf		= NFPROTO_IPV4,
@@ -291,7 +299,7 @@ static const struct nf_hook_ops nfct_hook_ops[] = {
 static int __net_init nfct_net_init(struct net *net)
 {
 	struct nfct_net *cn = nfct_pernet(net);
-	int err;
+	int err, i;
 
 	cn->net = net;
 	cn->stat = alloc_percpu(struct nfct_stat);
@@ -309,7 +317,10 @@ static int __net_init nfct_net_init(struct net *net)
 	err = nfct_defrag_net_init(cn);
 	if (err)
 		goto err_proc;
-	err = nf_register_net_hooks(net, nfct_hook_ops, ARRAY_SIZE(nfct_hook_ops));
+	memcpy(cn->hook_ops, nfct_hook_ops, sizeof(cn->hook_ops));
+	for (i = 0; i < NFCT_HOOKS; i++)
+		cn->hook_ops[i].priv = cn;
+	err = nf_register_net_hooks(net, cn->hook_ops, NFCT_HOOKS);
 	if (err)
 		goto err_defrag;
 	nfct_gc_net_init(cn);
@@ -333,7 +344,7 @@ static void __net_exit nfct_net_exit(struct net *net)
 	struct nfct_net *cn = nfct_pernet(net);
 
 	/* Waits for hooks in flight, so nothing touches the table after. */
-	nf_unregister_net_hooks(net, nfct_hook_ops, ARRAY_SIZE(nfct_hook_ops));
+	nf_unregister_net_hooks(net, cn->hook_ops, NFCT_HOOKS);
 	nfct_pkt_net_exit(cn);
 	nfct_defrag_net_exit(cn);
 	nfct_gc_net_exit(cn);

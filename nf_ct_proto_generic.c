@@ -44,3 +44,4 @@ const struct nfct_l4proto nfct_l4proto_generic = {
 	.packet		= nfct_generic_packet,
 	.allow_clash	= true,
 };
+EXPORT_SYMBOL_IF_KUNIT(nfct_l4proto_generic);	/* nfct_l4proto_find() is inline */

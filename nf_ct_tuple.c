@@ -13,18 +13,13 @@
 #include "nf_ct.h"
 
 /* Indexed by protocol number: the hooks ask for every packet. */
-static const struct nfct_l4proto *const nfct_l4protos[U8_MAX + 1] = {
+const struct nfct_l4proto *const nfct_l4protos[U8_MAX + 1] = {
 	[IPPROTO_TCP]		= &nfct_l4proto_tcp,
 	[IPPROTO_UDP]		= &nfct_l4proto_udp,
 	[IPPROTO_UDPLITE]	= &nfct_l4proto_udplite,
 	[IPPROTO_ICMP]		= &nfct_l4proto_icmp,
 };
-
-const struct nfct_l4proto *nfct_l4proto_find(u8 protonum)
-{
-	return nfct_l4protos[protonum] ?: &nfct_l4proto_generic;
-}
-EXPORT_SYMBOL_IF_KUNIT(nfct_l4proto_find);
+EXPORT_SYMBOL_IF_KUNIT(nfct_l4protos);
 
 /**
  * nfct_tuple_from_skb - the original-direction tuple of an IPv4 packet

@@ -34,6 +34,7 @@
 #include <linux/list.h>
 #include <linux/workqueue.h>
 #include <linux/skbuff.h>
+#include <linux/netfilter.h>
 #include <net/net_namespace.h>
 #include <uapi/linux/netfilter/nf_conntrack_common.h>
 #include <uapi/linux/netfilter/nf_conntrack_tcp.h>
@@ -259,6 +260,9 @@ struct nfct_pkt {
  */
 #define NFCT_INFO_INVALID	0xff
 
+/* PREROUTING, OUTPUT, POSTROUTING, LOCAL_IN (nf_ct_core.c) */
+#define NFCT_HOOKS	4
+
 struct nfct_net {
 	struct rhashtable table;
 	struct rhltable bysrc;		/* SNAT'ed entries by original source */
@@ -277,6 +281,7 @@ struct nfct_net {
 		int ignore_invalid_rst;	/* an RST before the peer's last ACK passes */
 	} tcp;
 	struct ctl_table_header *sysctl;
+	struct nf_hook_ops hook_ops[NFCT_HOOKS];	/* priv: this */
 	struct net *net;
 	struct list_head list;		/* on the module's list of netns */
 	bool proc_link;			/* /proc/net/nf_conntrack is ours */
@@ -323,8 +328,8 @@ int nfct_xt_conntrack_valid(const void *matchinfo, u8 revision);
 bool nfct_xt_state_eval(const struct xt_state_info *sinfo, u8 info,
 			const struct nfct_conn *ct);
 
-/* nf_ct_tuple.c: the tracker for a protocol, the generic one by default */
-const struct nfct_l4proto *nfct_l4proto_find(u8 protonum);
+/* nf_ct_tuple.c */
+extern const struct nfct_l4proto *const nfct_l4protos[U8_MAX + 1];
 int nfct_tuple_from_skb(const struct sk_buff *skb, struct nfct_tuple *t,
 			unsigned int *l4off);
 int nfct_tuple_from_quote(const struct sk_buff *skb, unsigned int off,
@@ -377,6 +382,12 @@ int nfct_proc_init(void);
 void nfct_proc_exit(void);
 void nfct_seq_print_conn(struct seq_file *s, const struct nfct_conn *ct,
 			 unsigned int use);
+
+/* The tracker for a protocol, the generic one by default. */
+static inline const struct nfct_l4proto *nfct_l4proto_find(u8 protonum)
+{
+	return nfct_l4protos[protonum] ?: &nfct_l4proto_generic;
+}
 
 /*
  * The raw table's NOTRACK (or CT --notrack) marks skb->_nfct untracked:
