@@ -2,12 +2,14 @@
 # Where a tracker's per-packet time goes, in the VM (stock kernel): fills a
 # netns's table with N UDP entries through the benchmark driver, then samples
 # every CPU with perf (cpu-clock: TCG has no PMU) while the driver walks the
-# established flows, and prints the hottest symbols.
-# Usage (through the runner): tests/bench/profile.sh [nf_ct|nf_conntrack] [N] [PACKETS]
+# established flows, and prints the hottest symbols. With OP fill, what is
+# profiled is instead the making of N more (new) entries.
+# Usage (through the runner): tests/bench/profile.sh [nf_ct|nf_conntrack] [N] [PACKETS] [walk|fill]
 set -eu
 tracker=${1:-nf_ct}
 n=${2:-100000}
 packets=${3:-2000000}
+op=${4:-walk}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 ns=nfct-profile
 . "$repo/tests/bench/lib.sh"
@@ -20,15 +22,24 @@ nf_conntrack)
 	sysctl -q -w net.netfilter.nf_conntrack_max=$((n * 2))
 	;;
 none) ;;
-*) echo "usage: $0 [nf_ct|nf_conntrack|none] [N] [PACKETS]" >&2; exit 2 ;;
+*) echo "usage: $0 [nf_ct|nf_conntrack|none] [N] [PACKETS] [walk|fill]" >&2; exit 2 ;;
+esac
+case $op in
+walk) work="walk d0 $n $packets" ;;
+fill) work="fill d0 $n" ;;
+*) echo "usage: $0 [nf_ct|nf_conntrack|none] [N] [PACKETS] [walk|fill]" >&2; exit 2 ;;
 esac
 driver_netns $ns
 trap 'ip netns del $ns' EXIT
-nfct_bench $ns fill d0 "$n" > /dev/null
+[ "$tracker" = nf_ct ] && ip netns exec $ns sysctl -q -w net.nf_ct.udp_timeout=3600
+[ "$tracker" = nf_conntrack ] && ip netns exec $ns sysctl -q -w net.netfilter.nf_conntrack_udp_timeout=3600
+if [ "$op" = walk ]; then
+	nfct_bench $ns fill d0 "$n" > /dev/null
+fi
 data=$(mktemp -d)
 perf record -q -a -e cpu-clock -F 4000 -o "$data/perf.data" -- \
-	bash -c ". '$repo/tests/bench/lib.sh'; nfct_bench $ns walk d0 $n $packets" > "$data/walk.txt" 2> /dev/null
+	bash -c ". '$repo/tests/bench/lib.sh'; nfct_bench $ns $work" > "$data/walk.txt" 2> /dev/null
 echo "== $tracker, $n entries: $(cat "$data/walk.txt")"
-perf report -q -i "$data/perf.data" --no-children --sort symbol --percent-limit 1.5 --stdio 2> /dev/null |
-	grep -v '^$' | head -40
+perf report -q -i "$data/perf.data" --no-children --sort symbol --percent-limit 0.4 --stdio 2> /dev/null |
+	grep -v "^$" | head -60
 rm -rf "$data"

@@ -17,6 +17,7 @@ list_limit=180		# seconds; nf_conntrack's listing of 1M can take far longer
 drain_limit=300
 e2e_flows=64		# UDP flows of the end-to-end load
 e2e_seconds=5
+mem_entries=100000	# entries per memory figure, at least
 
 ns=nfct-bench
 in_ns() { ip netns exec $ns "$@"; }
@@ -30,8 +31,10 @@ now_ns() { date +%s%N; }
 
 netns_up() { driver_netns $ns; }
 netns_down() {
-	local prev now i
-	ip netns del $ns
+	local prev now i n
+	for n in $(ip netns list | awk -v ns=$ns '$1 == ns || index($1, ns "-") == 1 { print $1 }'); do
+		ip netns del "$n"
+	done
 	# Its entries are freed a little later, by the netns cleanup: wait until
 	# memory in use stops falling, so the next figure starts clean.
 	now=$(mem_used_kb)
@@ -49,10 +52,11 @@ count() {
 	*) echo 0 ;;
 	esac
 }
-set_udp_timeout() {
+set_udp_timeout() {	# SECONDS [NS]
+	local n=${2:-$ns}
 	case $config in
-	nf_ct) in_ns sysctl -q -w net.nf_ct.udp_timeout="$1" net.nf_ct.udp_timeout_stream="$1" ;;
-	nf_conntrack) in_ns sysctl -q -w net.netfilter.nf_conntrack_udp_timeout="$1" ;;
+	nf_ct) ip netns exec "$n" sysctl -q -w net.nf_ct.udp_timeout="$1" net.nf_ct.udp_timeout_stream="$1" ;;
+	nf_conntrack) ip netns exec "$n" sysctl -q -w net.netfilter.nf_conntrack_udp_timeout="$1" ;;
 	esac
 }
 # Memory in use, with the page cache out of the way: MemTotal - MemFree.
@@ -60,6 +64,26 @@ mem_used_kb() {
 	sync
 	echo 3 > /proc/sys/vm/drop_caches
 	awk '/^MemTotal:/{t=$2} /^MemFree:/{f=$2} END{print t - f}' /proc/meminfo
+}
+# The same, once it has stopped moving: a table still growing (nf_ct's
+# rhashtable rehashes in a worker, the old bucket array freed after it)
+# holds two bucket arrays for a while, and namespaces deleted before are
+# torn down in the background for seconds. Still: two 1 s steps in a row
+# that each moved it by less than 128 kB.
+mem_settled_kb() {
+	local prev now i still=0
+	now=$(mem_used_kb)
+	for ((i = 0; i < 90 && still < 2; i++)); do
+		sleep 1
+		prev=$now
+		now=$(mem_used_kb)
+		if [ $((prev - now)) -lt 128 ] && [ $((now - prev)) -lt 128 ]; then
+			still=$((still + 1))
+		else
+			still=0
+		fi
+	done
+	echo "$now"
 }
 # CPU time spent by the whole guest, in clock ticks: user+nice+system+irq+softirq.
 cpu_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
@@ -117,13 +141,25 @@ for config in none nf_conntrack nf_ct; do
 			log "$config size=$size rep=$rep"
 			netns_up
 			set_udp_timeout 3600
-			base=$(mem_used_kb)
+			# Memory is read in whole-machine figures that move by a few MB
+			# on their own: below mem_entries, as many more namespaces as it
+			# takes to reach it are filled alike, and the figure is the
+			# delta over all of their entries.
+			tables=1
+			[ $config != none ] && [ "$size" -lt $mem_entries ] && tables=$((mem_entries / size))
+			for ((t = 2; t <= tables; t++)); do
+				driver_netns $ns-$t && set_udp_timeout 3600 $ns-$t
+			done
+			base=$(mem_settled_kb)
 			r=$(driver fill d0 "$size")
 			emit $config new_conn_per_s "$size" $rep "$((size * 1000000000 / $(result_field ns "$r")))" "1/s"
 			if [ $config != none ]; then
 				n=$(count)
 				[ "$n" -ge "$size" ] || log "only $n of $size entries made"
-				emit $config bytes_per_conn "$size" $rep "$((($(mem_used_kb) - base) * 1024 / size))" "B"
+				for ((t = 2; t <= tables; t++)); do
+					nfct_bench $ns-$t fill d0 "$size" > /dev/null
+				done
+				emit $config bytes_per_conn "$size" $rep "$((($(mem_settled_kb) - base) * 1024 / (size * tables)))" "B"
 			fi
 			r=$(driver walk d0 "$size" $walk_packets)
 			emit $config ns_per_packet "$size" $rep "$(result_field ns_per_packet "$r")" "ns"
