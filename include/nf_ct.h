@@ -73,6 +73,7 @@ struct nfct_tuple_node {
 	struct rhash_head node;
 	struct nfct_tuple tuple;
 	u8 dir;
+	u32 hash;		/* keyed hash of tuple, set at insert (nf_ct_table.c) */
 };
 
 /* IPS_* bit numbers from the uapi header are reused for status. */
@@ -358,6 +359,7 @@ int nfct_conn_cache_init(void);
 void nfct_conn_cache_destroy(void);
 extern const struct rhashtable_params nfct_table_params;
 u32 nfct_tuple_hash(const void *data, u32 len, u32 seed);
+u32 nfct_node_hash(const void *data, u32 len, u32 seed);
 
 /* nf_ct_proto_*.c */
 extern const struct nfct_l4proto nfct_l4proto_tcp;

@@ -540,6 +540,70 @@ static void table_both_directions(struct kunit *test)
 	nfct_table_destroy(cn);
 }
 
+static unsigned int table_size(struct nfct_net *cn)
+{
+	unsigned int size;
+
+	rcu_read_lock();
+	size = rcu_dereference(cn->table.tbl)->size;
+	rcu_read_unlock();
+	return size;
+}
+
+/* Until the table's deferred worker has no resize left to do. */
+static void table_settle(struct nfct_net *cn)
+{
+	unsigned int i, size = 0;
+
+	for (i = 0; i < 64 && size != table_size(cn); i++) {
+		size = table_size(cn);
+		flush_work(&cn->table.run_work);
+	}
+}
+
+/*
+ * Nodes keep their tuple's SipHash and the table rehashes from it: after
+ * the table has doubled several times, every entry is found both ways,
+ * and half of them deleted leave the other half found and nothing behind.
+ */
+static void table_found_after_growth(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	struct nfct_conn **ct = kunit_kcalloc(test, 3000, sizeof(*ct), GFP_KERNEL);
+	const u32 len = sizeof(struct nfct_tuple);
+	int i, d, lost = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	for (i = 0; i < 3000; i++) {
+		ct[i] = table_add(test, cn, i, 30 * HZ);
+		refcount_inc(&ct[i]->use);	/* looked at after deletion */
+	}
+	table_settle(cn);
+	KUNIT_EXPECT_GE(test, table_size(cn), 4096U);
+	for (i = 0; i < 3000; i++) {
+		for (d = NFCT_DIR_ORIGINAL; d < NFCT_DIR_MAX; d++) {
+			struct nfct_tuple_node *n = &ct[i]->tuplehash[d];
+
+			if (!table_has(cn, ct[i], d) ||
+			    nfct_node_hash(n, len, 12345) != nfct_tuple_hash(&n->tuple, len, 12345))
+				lost++;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, lost, 0);
+	for (i = 0; i < 3000; i += 2)
+		KUNIT_EXPECT_TRUE(test, nfct_table_delete(cn, ct[i]));
+	table_settle(cn);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 1500);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->table.nelems), 3000);
+	for (i = 0; i < 3000; i++) {
+		if (table_has(cn, ct[i], NFCT_DIR_REPLY) != (i % 2 == 1))
+			lost++;
+		nfct_conn_put(ct[i]);
+	}
+	KUNIT_EXPECT_EQ(test, lost, 0);
+	nfct_table_destroy(cn);
+}
+
 static void table_expired_is_invisible(struct kunit *test)
 {
 	struct nfct_net *cn = table_new(test);
@@ -757,6 +821,7 @@ static struct kunit_case table_cases[] = {
 	KUNIT_CASE(early_drop_spares_assured),
 	KUNIT_CASE(default_max_from_ram),
 	KUNIT_CASE(table_both_directions),
+	KUNIT_CASE(table_found_after_growth),
 	KUNIT_CASE(table_expired_is_invisible),
 	KUNIT_CASE(gc_frees_only_expired),
 	KUNIT_CASE(gc_batches_are_bounded),
