@@ -2,8 +2,8 @@
 /*
  * Per-netns knobs under net.nf_ct: the timeouts (nf_conntrack's defaults,
  * shown in seconds), the TCP tracker's switches, counters and timestamps on
- * or off, the entry count and limit, the packets in flight with a record,
- * and the GC's batch figures.
+ * or off, the entry count and limit, the table's bucket count, the packets
+ * in flight with a record, and the GC's batch figures.
  * Names follow nf_conntrack's net.netfilter.nf_conntrack_* without the
  * prefix, so a user who knows one knows the other.
  */
@@ -65,6 +65,7 @@ enum nfct_sysctl_index {
 	NFCT_SYSCTL_COUNT,
 	NFCT_SYSCTL_MAX_ENTRIES,
 	NFCT_SYSCTL_PENDING,
+	NFCT_SYSCTL_BUCKETS,
 	NFCT_SYSCTL_GC_LONGEST,
 	NFCT_SYSCTL_GC_BATCHES,
 	NFCT_SYSCTL_GC_SLOW,
@@ -91,6 +92,21 @@ enum nfct_sysctl_index {
 	NFCT_SYSCTL_MAX
 };
 
+/* As nf_conntrack_buckets, read-only: rhashtable sizes itself. */
+static int nfct_sysctl_buckets(struct ctl_table *table, int write,
+			       void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct nfct_net *cn = table->data;
+	struct ctl_table tmp = *table;
+	unsigned int size;
+
+	rcu_read_lock();
+	size = rcu_dereference(cn->table.tbl)->size;
+	rcu_read_unlock();
+	tmp.data = &size;
+	return proc_douintvec(&tmp, write, buffer, lenp, ppos);
+}
+
 static const struct ctl_table nfct_sysctl_template[NFCT_SYSCTL_MAX + 1] = {
 	[NFCT_SYSCTL_COUNT] = {
 		.procname	= "count",
@@ -111,6 +127,13 @@ static const struct ctl_table nfct_sysctl_template[NFCT_SYSCTL_MAX + 1] = {
 		.maxlen		= sizeof(int),
 		.mode		= 0444,
 		.proc_handler	= proc_dointvec,
+	},
+	/* The table's buckets now: it grows and shrinks with the entries. */
+	[NFCT_SYSCTL_BUCKETS] = {
+		.procname	= "buckets",
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0444,
+		.proc_handler	= nfct_sysctl_buckets,
 	},
 	/* Longest single GC batch in ns; write 0 to start measuring afresh. */
 	[NFCT_SYSCTL_GC_LONGEST] = {
@@ -169,6 +192,7 @@ static void nfct_sysctl_bind(struct ctl_table *t, struct nfct_net *cn)
 	t[NFCT_SYSCTL_COUNT].data = &cn->count.counter;
 	t[NFCT_SYSCTL_MAX_ENTRIES].data = &cn->max;
 	t[NFCT_SYSCTL_PENDING].data = &cn->pending.counter;
+	t[NFCT_SYSCTL_BUCKETS].data = cn;
 	t[NFCT_SYSCTL_GC_LONGEST].data = &cn->gc.longest_ns;
 	t[NFCT_SYSCTL_GC_BATCHES].data = &cn->gc.batches;
 	t[NFCT_SYSCTL_GC_SLOW].data = &cn->gc.slow_batches;

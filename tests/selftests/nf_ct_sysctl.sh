@@ -15,7 +15,7 @@ send_udp() {	# NS SRC_PORT: one datagram to 10.3.0.2:9 (closed)
 	echo x | ip netns exec "$1" socat -u - UDP4:10.3.0.2:9,sourceport="$2"
 }
 
-tap_begin 8
+tap_begin 9
 
 tap_check "defaults are nf_conntrack's (udp 30, tcp established 432000, acct and timestamp on)" \
 	test "$(knob "$a" udp_timeout) $(knob "$a" tcp_timeout_established) $(knob "$a" acct) $(knob "$a" timestamp)" = "30 432000 1 1"
@@ -31,6 +31,19 @@ ct_expect "a new entry takes the namespace's timeout" "$a" '^ipv4     2 udp     
 send_udp "$b" 41001
 count_one() { [ "$(knob "$b" count)" -ge 1 ]; }
 tap_check "count shows the entry" wait_for 3 count_one
+# The table sizes itself: 100 more flows (each /dev/udp write is a new
+# socket, so a new source port) and its bucket count, a power of two, grows
+# to keep both directions' nodes within 3/4 of it.
+buckets0=$(knob "$b" buckets)
+ip netns exec "$b" bash -c 'for i in $(seq 100); do echo x > /dev/udp/10.3.0.1/9; done'
+buckets_fit() {
+	local n c
+	n=$(knob "$b" buckets) c=$(knob "$b" count)
+	[ "$c" -ge 100 ] && [ $((n & (n - 1))) = 0 ] && [ "$n" -gt "$buckets0" ] &&
+		[ $((n * 3 / 4)) -ge $((2 * c)) ]
+}
+tap_check "buckets grows with the entries (from ${buckets0:-none})" wait_for 10 buckets_fit
+
 # The entry expires after 3 s; only the GC brings the count back to 0.
 count_zero() { [ "$(knob "$a" count)" = 0 ]; }
 if wait_for 20 count_zero; then
