@@ -3,8 +3,9 @@
 # netns's table with N UDP entries through the benchmark driver, then samples
 # every CPU with perf (cpu-clock: TCG has no PMU) while the driver walks the
 # established flows, and prints the hottest symbols. With OP fill, what is
-# profiled is instead the making of N more (new) entries.
-# Usage (through the runner): tests/bench/profile.sh [nf_ct|nf_conntrack] [N] [PACKETS] [walk|fill]
+# profiled is instead the making of N more (new) entries; with expire, the
+# N entries, refreshed with a 1 s timeout, being expired by the GC.
+# Usage (through the runner): tests/bench/profile.sh [nf_ct|nf_conntrack] [N] [PACKETS] [walk|fill|expire]
 set -eu
 tracker=${1:-nf_ct}
 n=${2:-100000}
@@ -22,23 +23,35 @@ nf_conntrack)
 	sysctl -q -w net.netfilter.nf_conntrack_max=$((n * 2))
 	;;
 none) ;;
-*) echo "usage: $0 [nf_ct|nf_conntrack|none] [N] [PACKETS] [walk|fill]" >&2; exit 2 ;;
+*) echo "usage: $0 [nf_ct|nf_conntrack|none] [N] [PACKETS] [walk|fill|expire]" >&2; exit 2 ;;
+esac
+case $tracker in
+nf_ct) entries=net.nf_ct.count ;;
+*) entries=net.netfilter.nf_conntrack_count ;;
 esac
 case $op in
-walk) work="walk d0 $n $packets" ;;
-fill) work="fill d0 $n" ;;
-*) echo "usage: $0 [nf_ct|nf_conntrack|none] [N] [PACKETS] [walk|fill]" >&2; exit 2 ;;
+walk) work="nfct_bench $ns walk d0 $n $packets" ;;
+fill) work="nfct_bench $ns fill d0 $n" ;;
+expire) work="until [ \"\$(ip netns exec $ns sysctl -n $entries)\" = 0 ]; do sleep 0.2; done; echo drained" ;;
+*) echo "usage: $0 [nf_ct|nf_conntrack|none] [N] [PACKETS] [walk|fill|expire]" >&2; exit 2 ;;
 esac
 driver_netns $ns
 trap 'ip netns del $ns' EXIT
 [ "$tracker" = nf_ct ] && ip netns exec $ns sysctl -q -w net.nf_ct.udp_timeout=3600
 [ "$tracker" = nf_conntrack ] && ip netns exec $ns sysctl -q -w net.netfilter.nf_conntrack_udp_timeout=3600
-if [ "$op" = walk ]; then
+if [ "$op" != fill ]; then
+	nfct_bench $ns fill d0 "$n" > /dev/null
+fi
+if [ "$op" = expire ]; then
+	case $tracker in
+	nf_ct) ip netns exec $ns sysctl -q -w net.nf_ct.udp_timeout=1 ;;
+	nf_conntrack) ip netns exec $ns sysctl -q -w net.netfilter.nf_conntrack_udp_timeout=1 ;;
+	esac
 	nfct_bench $ns fill d0 "$n" > /dev/null
 fi
 data=$(mktemp -d)
 perf record -q -a -e cpu-clock -F 4000 -o "$data/perf.data" -- \
-	bash -c ". '$repo/tests/bench/lib.sh'; nfct_bench $ns $work" > "$data/walk.txt" 2> /dev/null
+	bash -c ". '$repo/tests/bench/lib.sh'; $work" > "$data/walk.txt" 2> /dev/null
 echo "== $tracker, $n entries: $(cat "$data/walk.txt")"
 perf report -q -i "$data/perf.data" --no-children --sort symbol --percent-limit 0.4 --stdio 2> /dev/null |
 	grep -v "^$" | head -60
