@@ -96,13 +96,9 @@ enum nfct_sysctl_index {
 static int nfct_sysctl_buckets(struct ctl_table *table, int write,
 			       void *buffer, size_t *lenp, loff_t *ppos)
 {
-	struct nfct_net *cn = table->data;
 	struct ctl_table tmp = *table;
-	unsigned int size;
+	unsigned int size = nfct_table_buckets(table->data);
 
-	rcu_read_lock();
-	size = rcu_dereference(cn->table.tbl)->size;
-	rcu_read_unlock();
 	tmp.data = &size;
 	return proc_douintvec(&tmp, write, buffer, lenp, ppos);
 }

@@ -167,6 +167,18 @@ int nfct_table_init(struct nfct_net *cn)
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_table_init);
 
+/* The table's bucket count now: it grows and shrinks with the entries. */
+unsigned int nfct_table_buckets(struct nfct_net *cn)
+{
+	unsigned int size;
+
+	rcu_read_lock();
+	size = rcu_dereference(cn->table.tbl)->size;
+	rcu_read_unlock();
+	return size;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_table_buckets);
+
 /* In the table by one node: by its reply only, or the same tuple both ways. */
 static bool nfct_conn_one_node(const struct nfct_conn *ct)
 {

@@ -340,6 +340,7 @@ bool nfct_tuple_invert(struct nfct_tuple *inv, const struct nfct_tuple *t);
 /* nf_ct_table.c */
 int nfct_table_init(struct nfct_net *cn);
 void nfct_table_destroy(struct nfct_net *cn);
+unsigned int nfct_table_buckets(struct nfct_net *cn);
 struct nfct_tuple_node *nfct_table_lookup(struct nfct_net *cn,
 					  const struct nfct_tuple *t);
 struct nfct_tuple_node *nfct_table_lookup_settled(struct nfct_net *cn,

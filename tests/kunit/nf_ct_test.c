@@ -540,23 +540,13 @@ static void table_both_directions(struct kunit *test)
 	nfct_table_destroy(cn);
 }
 
-static unsigned int table_size(struct nfct_net *cn)
-{
-	unsigned int size;
-
-	rcu_read_lock();
-	size = rcu_dereference(cn->table.tbl)->size;
-	rcu_read_unlock();
-	return size;
-}
-
 /* Until the table's deferred worker has no resize left to do. */
 static void table_settle(struct nfct_net *cn)
 {
 	unsigned int i, size = 0;
 
-	for (i = 0; i < 64 && size != table_size(cn); i++) {
-		size = table_size(cn);
+	for (i = 0; i < 64 && size != nfct_table_buckets(cn); i++) {
+		size = nfct_table_buckets(cn);
 		flush_work(&cn->table.run_work);
 	}
 }
@@ -579,7 +569,7 @@ static void table_found_after_growth(struct kunit *test)
 		refcount_inc(&ct[i]->use);	/* looked at after deletion */
 	}
 	table_settle(cn);
-	KUNIT_EXPECT_GE(test, table_size(cn), 4096U);
+	KUNIT_EXPECT_GE(test, nfct_table_buckets(cn), 4096U);
 	for (i = 0; i < 3000; i++) {
 		for (d = NFCT_DIR_ORIGINAL; d < NFCT_DIR_MAX; d++) {
 			struct nfct_tuple_node *n = &ct[i]->tuplehash[d];
