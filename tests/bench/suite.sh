@@ -31,19 +31,13 @@ now_ns() { date +%s%N; }
 
 netns_up() { driver_netns $ns; }
 netns_down() {
-	local prev now i n
+	local n
 	for n in $(ip netns list | awk -v ns=$ns '$1 == ns || index($1, ns "-") == 1 { print $1 }'); do
 		ip netns del "$n"
 	done
-	# Its entries are freed a little later, by the netns cleanup: wait until
-	# memory in use stops falling, so the next figure starts clean.
-	now=$(mem_used_kb)
-	for ((i = 0; i < 60; i++)); do
-		sleep 0.5
-		prev=$now
-		now=$(mem_used_kb)
-		[ $((prev - now)) -lt 512 ] && break
-	done
+	# Their entries are freed a little later, by the netns cleanup: wait
+	# until memory in use stops moving, so the next figure starts clean.
+	mem_settled_kb > /dev/null
 }
 count() {
 	case $config in
