@@ -40,7 +40,7 @@ fi
 ct_expect "the server's namespace has its own entry" "$srv" 'udp      17 .* sport=40053 dport=5353 .* sport=5353 dport=40053 '
 
 # TCP: a request/response closed by FIN from the client ends in TIME_WAIT.
-ip netns exec "$srv" socat -T3 TCP4-LISTEN:8080,bind=10.1.1.80,reuseaddr SYSTEM:'read l; echo pong' &
+ip netns exec "$srv" socat -t3 -T3 TCP4-LISTEN:8080,bind=10.1.1.80,reuseaddr SYSTEM:'read l; echo pong' &
 wait_for 5 listening "$srv" t 8080
 reply=$(echo ping | ip netns exec "$cli" socat -t3 -T3 - TCP4:10.1.1.80:8080,sourceport=40080)
 wait

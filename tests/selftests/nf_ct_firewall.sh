@@ -75,7 +75,7 @@ veth_link "$host" 10.7.0.1/24 "$peer" 10.7.0.2/24 || tap_bail "cannot link names
 ipt "$host" -A INPUT -p icmp -m conntrack --ctstate RELATED &&
 	stateful "$host" INPUT || tap_bail "iptables-legacy refused the rules"
 
-ip netns exec "$peer" socat -T10 TCP4-LISTEN:8080,bind=10.7.0.2,reuseaddr,fork SYSTEM:'read l; echo pong' &
+ip netns exec "$peer" socat -t10 -T10 TCP4-LISTEN:8080,bind=10.7.0.2,reuseaddr,fork SYSTEM:'read l; echo pong' &
 ip netns exec "$peer" socat -T10 UDP4-RECVFROM:5353,bind=10.7.0.2,fork SYSTEM:'echo pong' &
 ip netns exec "$host" socat -T3 TCP4-LISTEN:9090,bind=10.7.0.1,reuseaddr SYSTEM:'echo pong' &
 wait_for 5 listening "$peer" t 8080
@@ -153,7 +153,7 @@ stateful "$router" FORWARD &&
 	ipt "$router" -A FORWARD -i lan0 -m conntrack --ctstate NEW -j ACCEPT ||
 	tap_bail "iptables-legacy refused the router's rules"
 
-ip netns exec "$wan" socat -T10 TCP4-LISTEN:8080,bind=10.8.2.2,reuseaddr,fork SYSTEM:'read l; echo pong' &
+ip netns exec "$wan" socat -t10 -T10 TCP4-LISTEN:8080,bind=10.8.2.2,reuseaddr,fork SYSTEM:'read l; echo pong' &
 ip netns exec "$lan" socat -T3 TCP4-LISTEN:9090,bind=10.8.1.2,reuseaddr SYSTEM:'echo pong' &
 wait_for 5 listening "$wan" t 8080
 wait_for 5 listening "$lan" t 9090

@@ -47,7 +47,7 @@ ip netns exec "$gw" sysctl -qw net.ipv4.ip_forward=1
 # The server has no route back to the LANs: only NAT'ed traffic can work.
 
 # Servers that answer with the address (and port) they saw.
-ip netns exec "$srv" socat -T10 TCP4-LISTEN:8080,bind=10.1.1.2,reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR' &
+ip netns exec "$srv" socat -t10 -T10 TCP4-LISTEN:8080,bind=10.1.1.2,reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR' &
 ip netns exec "$srv" python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -56,8 +56,8 @@ while True:
     data, peer = s.recvfrom(2048)
     s.sendto(("%s:%d\n" % peer).encode(), peer)
 ' &
-ip netns exec "$cli1" socat -T10 TCP4-LISTEN:9000,bind=192.168.1.2,reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR' &
-ip netns exec "$gw" socat -T10 TCP4-LISTEN:9091,reuseaddr,fork SYSTEM:'echo gateway' &
+ip netns exec "$cli1" socat -t10 -T10 TCP4-LISTEN:9000,bind=192.168.1.2,reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR' &
+ip netns exec "$gw" socat -t10 -T10 TCP4-LISTEN:9091,reuseaddr,fork SYSTEM:'echo gateway' &
 wait_for 5 listening "$srv" t 8080
 wait_for 5 listening "$srv" u 5353
 wait_for 5 listening "$cli1" t 9000

@@ -63,7 +63,7 @@ client=$(pod cl 10.244.0.2) && epa=$(pod ea 10.244.0.3) && epb=$(pod eb 10.244.0
 # Each endpoint answers with its name and the address it saw.
 for ep in "a $epa 10.244.0.3" "b $epb 10.244.0.4" "c $epc 10.244.0.5"; do
 	set -- $ep
-	ip netns exec "$2" socat -T10 TCP4-LISTEN:8080,bind="$3",reuseaddr,fork \
+	ip netns exec "$2" socat -t10 -T10 TCP4-LISTEN:8080,bind="$3",reuseaddr,fork \
 		SYSTEM:"echo $1 \$SOCAT_PEERADDR" &
 done
 wait_for 5 listening "$epa" t 8080

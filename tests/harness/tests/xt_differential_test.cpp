@@ -288,11 +288,11 @@ class XtDifferential : public ::testing::Test {
     // UDP request and answer, real sockets: NEW, then ESTABLISHED (reply).
     d.checked("socat -T3 UDP4-RECVFROM:7001,bind=" + std::string(kD) + " SYSTEM:\"echo pong\" & "
               "for i in $(seq 50); do ss -uln | grep -q \":7001 \" && break; sleep 0.05; done");
-    c.checked("echo ping | socat -T3 - UDP4:" + std::string(kD) + ":7001,sourceport=42001 | grep -q pong");
+    c.checked("echo ping | socat -t3 -T3 - UDP4:" + std::string(kD) + ":7001,sourceport=42001 | grep -q pong");
     // TCP, real stacks: handshake, data both ways, FIN from both; ASSURED.
-    d.checked("socat -T3 TCP4-LISTEN:7002,bind=" + std::string(kD) + ",reuseaddr SYSTEM:\"read l; echo pong\" & "
+    d.checked("socat -t3 -T3 TCP4-LISTEN:7002,bind=" + std::string(kD) + ",reuseaddr SYSTEM:\"read l; echo pong\" & "
               "for i in $(seq 50); do ss -tln | grep -q \":7002 \" && break; sleep 0.05; done");
-    c.checked("echo ping | socat -T3 - TCP4:" + std::string(kD) + ":7002,sourceport=42002 | grep -q pong");
+    c.checked("echo ping | socat -t3 -T3 - TCP4:" + std::string(kD) + ":7002,sourceport=42002 | grep -q pong");
     // Past two seconds, a packet of the answered UDP flow makes it a stream
     // (120 s, ASSURED); c has closed its socket and answers port unreachable,
     // RELATED in the original direction.
