@@ -78,16 +78,21 @@ static struct sk_buff *nfct_bench_skb(struct net_device *dev)
 	return skb;
 }
 
-/* Make the prebuilt packet flow @i's, as fresh as a newly received one. */
+/*
+ * Make the prebuilt packet flow @i's, as fresh as a newly received one. The
+ * destination too: a DNAT rule rewrote the last one.
+ */
 static void nfct_bench_aim(struct sk_buff *skb, unsigned int i, u16 ip_id)
 {
 	struct iphdr *iph = ip_hdr(skb);
 
 	nf_reset_ct(skb);
 	iph->saddr = htonl(0x0ac80000 + i / NFCT_BENCH_PORTS);
+	iph->daddr = htonl(0x0a090001);
 	iph->id = htons(ip_id);
 	ip_send_check(iph);
 	udp_hdr(skb)->source = htons(10000 + i % NFCT_BENCH_PORTS);
+	udp_hdr(skb)->dest = htons(9);
 }
 
 /* One packet through PREROUTING and LOCAL_IN; false if a hook took it. */

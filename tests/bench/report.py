@@ -15,6 +15,8 @@ METRICS = {
     "ns_per_packet": ("per-packet cost, established flows (ns)", True),
     "overhead_ns": ("  tracking overhead over no tracking (ns)", True),
     "new_conn_per_s": ("new connections per second", False),
+    "nat_ns_per_packet": ("with a DNAT rule: per-packet cost (ns)", True),
+    "nat_new_conn_per_s": ("with a DNAT rule: new connections per second", False),
     "bytes_per_conn": ("bytes per tracked connection (slab objects, nf_ct's buckets)", True),
     "mem_per_conn": ("  machine memory per connection (noisy)", True),
     "list_seconds": ("listing the proc file (s)", True),

@@ -98,6 +98,64 @@ tracked_bytes() {	# TABLES
 # CPU time spent by the whole guest, in clock ticks: user+nice+system+irq+softirq.
 cpu_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 
+# The NAT engine beside the tracker: the kernel's nf_nat through
+# iptable_nat, or nf_ct_nat (its hooks are in every netns once loaded, so
+# neither is loaded for the other measurements).
+nat_load() {
+	case $config in
+	nf_conntrack) modprobe iptable_nat ;;
+	nf_ct) modprobe ip_tables && insmod "$moddir/nf_ct_xt.ko" && insmod "$moddir/nf_ct_nat.ko" ;;
+	esac
+}
+nat_unload() {
+	case $config in
+	nf_conntrack) unload iptable_nat xt_nat nf_nat ;;	# xt_nat: the DNAT target
+	nf_ct) unload nf_ct_nat nf_ct_xt ;;
+	esac
+}
+# unload MODULE...: a namespace's teardown goes on in the background and
+# holds its modules until it ends; a tracker left loaded would be measured
+# with the next one.
+unload() {
+	local m i
+	for m in "$@"; do
+		for ((i = 0; i < 600; i++)); do
+			grep -q "^$m " /proc/modules || continue 2
+			# modprobe also drops what only it used; ours are not installed.
+			{ modprobe -r "$m" || rmmod "$m"; } 2> /dev/null && continue 2
+			sleep 0.1
+		done
+		log "cannot unload $m"
+		return 1
+	done
+}
+# Fill and walk again with a DNAT rule that takes every flow (port 9 to 10):
+# each new flow runs the nat table and gets a binding, and every packet
+# after it is rewritten from its entry.
+with_nat() {	# SIZE REP
+	local r n passed
+	netns_up
+	set_udp_timeout 3600
+	in_ns iptables-legacy -w -t nat -A PREROUTING -i d0 -p udp --dport 9 \
+		-j DNAT --to-destination 10.9.0.1:10 || return
+	r=$(driver fill d0 "$1")
+	emit $config nat_new_conn_per_s "$1" "$2" "$(($1 * 1000000000 / $(result_field ns "$r")))" "1/s"
+	n=$(count)
+	[ "$n" -ge "$1" ] || log "with NAT: only $n of $1 entries made"
+	# The binding is there: the first entry's reply comes from port 10.
+	in_ns head -1 "$(proc_file)" | grep -q ' sport=10 dport=' ||
+		log "with NAT: no binding in $(in_ns head -1 "$(proc_file)")"
+	r=$(driver walk d0 "$1" $walk_packets)
+	passed=$(result_field passed "$r")
+	[ "$passed" = $walk_packets ] || log "with NAT: $passed of $walk_packets packets passed"
+	emit $config nat_ns_per_packet "$1" "$2" "$(result_field ns_per_packet "$r")" "ns"
+	in_ns iptables-legacy -w -t nat -F
+	netns_down
+}
+proc_file() {
+	if [ $config = nf_ct ]; then echo /proc/net/nf_ct; else echo /proc/net/nf_conntrack; fi
+}
+
 # Real sockets across a veth pair: UDP datagrams of many flows to a port
 # nobody listens on, then TCP streams into a sink; both trackers (when
 # loaded) see each packet in both namespaces.
@@ -177,8 +235,7 @@ for config in none nf_conntrack nf_ct; do
 			emit $config ns_per_packet "$size" $rep "$(result_field ns_per_packet "$r")" "ns"
 
 			if [ "$size" -ge 1000000 ] && [ $rep = 1 ] && [ $config != none ]; then
-				file=/proc/net/nf_ct
-				[ $config = nf_conntrack ] && file=/proc/net/nf_conntrack
+				file=$(proc_file)
 				t0=$(now_ns)
 				if in_ns timeout $list_limit cat $file > /dev/null; then
 					emit $config list_seconds "$size" 1 "$((($(now_ns) - t0) / 1000000))e-3" "s"
@@ -217,9 +274,19 @@ for config in none nf_conntrack nf_ct; do
 		log "$config end to end rep=$rep"
 		end_to_end
 	done
+	if [ $config != none ]; then
+		nat_load || exit 1
+		for size in "${sizes[@]}"; do
+			for ((rep = 1; rep <= reps; rep++)); do
+				log "$config with NAT size=$size rep=$rep"
+				with_nat "$size" $rep || exit 1
+			done
+		done
+		nat_unload || exit 1
+	fi
 	case $config in
-	nf_conntrack) modprobe -r nf_conntrack ;;
-	nf_ct) rmmod nf_ct ;;
+	nf_conntrack) unload nf_conntrack || exit 1 ;;
+	nf_ct) unload nf_ct || exit 1 ;;
 	esac
 done
 rmmod nfct_bench
