@@ -16,37 +16,35 @@ ns=nfct-profile
 . "$repo/tests/bench/lib.sh"
 command -v perf > /dev/null || { echo "profile: perf is not installed (Debian package linux-perf)" >&2; exit 1; }
 grep -q '^nfct_bench ' /proc/modules || insmod "${NF_CT_MODDIR:-.}/nfct_bench.ko"
+# The tracker's knobs for its entry count and UDP timeout; none without.
+count_knob= udp_knob=
 case $tracker in
-nf_ct) grep -q '^nf_ct ' /proc/modules || insmod "${NF_CT_MODDIR:-.}/nf_ct.ko" ;;
+nf_ct)
+	grep -q '^nf_ct ' /proc/modules || insmod "${NF_CT_MODDIR:-.}/nf_ct.ko"
+	count_knob=net.nf_ct.count udp_knob=net.nf_ct.udp_timeout
+	;;
 nf_conntrack)
 	modprobe nf_conntrack enable_hooks=1 acct=1 tstamp=1
 	sysctl -q -w net.netfilter.nf_conntrack_max=$((n * 2))
+	count_knob=net.netfilter.nf_conntrack_count udp_knob=net.netfilter.nf_conntrack_udp_timeout
 	;;
 none) ;;
 *) echo "usage: $0 [nf_ct|nf_conntrack|none] [N] [PACKETS] [walk|fill|expire]" >&2; exit 2 ;;
 esac
-case $tracker in
-nf_ct) entries=net.nf_ct.count ;;
-*) entries=net.netfilter.nf_conntrack_count ;;
-esac
 case $op in
 walk) work="nfct_bench $ns walk d0 $n $packets" ;;
 fill) work="nfct_bench $ns fill d0 $n" ;;
-expire) work="until [ \"\$(ip netns exec $ns sysctl -n $entries)\" = 0 ]; do sleep 0.2; done; echo drained" ;;
+expire) work="until [ \"\$(ip netns exec $ns sysctl -n $count_knob)\" = 0 ]; do sleep 0.2; done; echo drained" ;;
 *) echo "usage: $0 [nf_ct|nf_conntrack|none] [N] [PACKETS] [walk|fill|expire]" >&2; exit 2 ;;
 esac
 driver_netns $ns
 trap 'ip netns del $ns' EXIT
-[ "$tracker" = nf_ct ] && ip netns exec $ns sysctl -q -w net.nf_ct.udp_timeout=3600
-[ "$tracker" = nf_conntrack ] && ip netns exec $ns sysctl -q -w net.netfilter.nf_conntrack_udp_timeout=3600
+[ -n "$udp_knob" ] && ip netns exec $ns sysctl -q -w $udp_knob=3600
 if [ "$op" != fill ]; then
 	nfct_bench $ns fill d0 "$n" > /dev/null
 fi
 if [ "$op" = expire ]; then
-	case $tracker in
-	nf_ct) ip netns exec $ns sysctl -q -w net.nf_ct.udp_timeout=1 ;;
-	nf_conntrack) ip netns exec $ns sysctl -q -w net.netfilter.nf_conntrack_udp_timeout=1 ;;
-	esac
+	[ -n "$udp_knob" ] && ip netns exec $ns sysctl -q -w $udp_knob=1
 	nfct_bench $ns fill d0 "$n" > /dev/null
 fi
 data=$(mktemp -d)
