@@ -9,20 +9,31 @@ KSFT_SKIP=4
 tap_n=0
 tap_failed=0
 
+# In the test VM, where the test is goes to the kernel log too, so that a
+# kernel report there names the test point that was running.
+tap_mark() {
+	[ -n "${NF_CT_KERNEL:-}" ] && [ -w /dev/kmsg ] &&
+		echo "nf_ct test: $(basename "$0" .sh) $*" > /dev/kmsg
+	return 0
+}
+
 tap_begin() {	# plan
 	echo "TAP version 13"
 	echo "1..$1"
+	tap_mark "begins"
 }
 
 tap_ok() {
 	tap_n=$((tap_n + 1))
 	echo "ok $tap_n - $*"
+	tap_mark "point $tap_n done"
 }
 
 tap_not_ok() {
 	tap_n=$((tap_n + 1))
 	tap_failed=$((tap_failed + 1))
 	echo "not ok $tap_n - $*"
+	tap_mark "point $tap_n done"
 }
 
 tap_skip() {
