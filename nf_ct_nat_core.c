@@ -137,11 +137,14 @@ static unsigned int nfct_nat_fn(struct sk_buff *skb,
 	if (verdict != NF_ACCEPT || recorded || m != NFCT_NAT_DST)
 		return verdict;
 	/*
-	 * An established packet rewritten before routing: its tuple no longer
-	 * finds its entry, so it takes a record to the end, as a new one has.
+	 * An established packet rewritten before routing is found again by
+	 * its inverted tuple (nfct_packet_lookup), once it is NATed all the
+	 * way. Half-way, with its source still to rewrite (DNAT and SNAT
+	 * both), its tuple finds nothing: it takes a record to the end, as a
+	 * new one has.
 	 */
-	if (nfct_nat_needed(ct, dir, m) && refcount_inc_not_zero(&ct->use) &&
-	    nfct_pkt_attach(cn, skb, ct, info))
+	if (nfct_nat_needed(ct, dir, m) && nfct_nat_needed(ct, dir, NFCT_NAT_SRC) &&
+	    refcount_inc_not_zero(&ct->use) && nfct_pkt_attach(cn, skb, ct, info))
 		nfct_conn_put(ct);
 	return NF_ACCEPT;
 }

@@ -181,14 +181,19 @@ EXPORT_SYMBOL_IF_KUNIT(nfct_pkt_take);
  * ESTABLISHED once a reply was seen and NEW before, and a packet of no
  * entry is INVALID.
  *
+ * An established packet that NAT rewrote at PREROUTING or OUTPUT has no
+ * record: once rewritten it is all the way NATed (nf_ct_nat gives a record
+ * to one that still has a rewrite to come), so its tuple is the inverse of
+ * its entry's other direction. NAT keeps that tuple unique.
+ *
  * Return: IP_CT_*, IP_CT_UNTRACKED or NFCT_INFO_INVALID.
  */
 u8 nfct_packet_lookup(struct nfct_net *cn, const struct sk_buff *skb,
 		      struct nfct_conn **ctp, bool *recorded)
 {
 	struct nfct_tuple_node *n;
+	struct nfct_tuple t, inv;
 	struct nfct_pkt *p;
-	struct nfct_tuple t;
 	unsigned int off;
 
 	*ctp = NULL;
@@ -204,10 +209,17 @@ u8 nfct_packet_lookup(struct nfct_net *cn, const struct sk_buff *skb,
 	if (nfct_tuple_from_skb(skb, &t, &off))
 		return NFCT_INFO_INVALID;
 	n = nfct_table_lookup(cn, &t);
+	if (n) {
+		*ctp = nfct_conn_of(n);
+		return nfct_info_of(n);
+	}
+	if (!nfct_tuple_invert(&inv, &t))
+		return NFCT_INFO_INVALID;
+	n = nfct_table_lookup(cn, &inv);
 	if (!n)
 		return NFCT_INFO_INVALID;
 	*ctp = nfct_conn_of(n);
-	return nfct_info_of(n);
+	return nfct_info_of_dir(*ctp, !n->dir);
 }
 EXPORT_SYMBOL_GPL(nfct_packet_lookup);	/* for nf_ct_nat.ko */
 
@@ -221,13 +233,19 @@ u8 nfct_packet_info(struct nfct_net *cn, const struct sk_buff *skb,
 }
 EXPORT_SYMBOL_GPL(nfct_packet_info);	/* for nf_ct_xt.ko */
 
-/* What a packet matching @n in the table is, as nf_conntrack_in says it. */
+/* What a packet of @ct going @dir is, as nf_conntrack_in says it. */
+u8 nfct_info_of_dir(const struct nfct_conn *ct, enum nfct_dir dir)
+{
+	if (dir == NFCT_DIR_REPLY)
+		return IP_CT_ESTABLISHED_REPLY;
+	return test_bit(NFCT_SEEN_REPLY, &ct->status) ?
+	       IP_CT_ESTABLISHED : IP_CT_NEW;
+}
+
+/* What a packet matching @n in the table is. */
 u8 nfct_info_of(const struct nfct_tuple_node *n)
 {
-	if (n->dir == NFCT_DIR_REPLY)
-		return IP_CT_ESTABLISHED_REPLY;
-	return test_bit(NFCT_SEEN_REPLY, &nfct_conn_of(n)->status) ?
-	       IP_CT_ESTABLISHED : IP_CT_NEW;
+	return nfct_info_of_dir(nfct_conn_of(n), n->dir);
 }
 
 /* kfree_skb fires for packets that are dropped, not for those consumed. */

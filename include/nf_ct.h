@@ -321,6 +321,7 @@ u8 nfct_packet_lookup(struct nfct_net *cn, const struct sk_buff *skb,
 u8 nfct_packet_info(struct nfct_net *cn, const struct sk_buff *skb,
 		    struct nfct_conn **ctp);
 u8 nfct_info_of(const struct nfct_tuple_node *n);
+u8 nfct_info_of_dir(const struct nfct_conn *ct, enum nfct_dir dir);
 
 /* nf_ct_xt.c (nf_ct_xt.ko) */
 bool nfct_xt_conntrack_eval(const void *matchinfo, u8 revision, u8 info,

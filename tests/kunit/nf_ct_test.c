@@ -1144,8 +1144,55 @@ static void packet_info_like_ctinfo(struct kunit *test)
 	nfct_table_destroy(cn);
 }
 
+/*
+ * A packet DNAT rewrote before routing has no record and its tuple is in
+ * no entry: it is found by its inverted tuple, the entry's reply, as a
+ * packet of the original direction. One only half-way rewritten is not.
+ */
+static void packet_info_after_nat(struct kunit *test)
+{
+	struct udphdr uh = { .source = htons(41297), .dest = htons(5353), .len = htons(8) };
+	struct nfct_net *cn = table_new(test);
+	struct sk_buff *dnated = build_ipv4(test, IPPROTO_UDP, &uh, sizeof(uh));
+	struct sk_buff *half = build_ipv4(test, IPPROTO_UDP, &uh, sizeof(uh));
+	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP), *got;
+	struct nfct_tuple *reply = &ct->tuplehash[NFCT_DIR_REPLY].tuple;
+
+	/* 10.1.1.3:41297 -> 10.1.1.80:53 DNAT'ed to 10.1.1.90:5353. */
+	reply->src = htonl(0x0a01015a);
+	reply->sport = htons(5353);
+	ip_hdr(dnated)->daddr = reply->src;
+	/* Also SNAT'ed to 10.1.1.4: its source is still to rewrite. */
+	ip_hdr(half)->daddr = reply->src;
+	KUNIT_ASSERT_EQ(test, nfct_table_insert(cn, ct), 0);
+
+	rcu_read_lock();
+	KUNIT_EXPECT_EQ(test, nfct_packet_info(cn, dnated, &got), (u8)IP_CT_NEW);
+	KUNIT_EXPECT_PTR_EQ(test, got, ct);
+	set_bit(NFCT_SEEN_REPLY, &ct->status);
+	KUNIT_EXPECT_EQ(test, nfct_packet_info(cn, dnated, &got), (u8)IP_CT_ESTABLISHED);
+	KUNIT_EXPECT_PTR_EQ(test, got, ct);
+	rcu_read_unlock();
+
+	KUNIT_ASSERT_TRUE(test, nfct_table_delete(cn, ct));
+	ct = make_conn(test, IPPROTO_UDP);
+	reply = &ct->tuplehash[NFCT_DIR_REPLY].tuple;
+	reply->src = htonl(0x0a01015a);
+	reply->sport = htons(5353);
+	reply->dst = htonl(0x0a010104);
+	KUNIT_ASSERT_EQ(test, nfct_table_insert(cn, ct), 0);
+	rcu_read_lock();
+	KUNIT_EXPECT_EQ(test, nfct_packet_info(cn, half, &got), (u8)NFCT_INFO_INVALID);
+	KUNIT_EXPECT_NULL(test, got);
+	rcu_read_unlock();
+	kfree_skb(dnated);
+	kfree_skb(half);
+	nfct_table_destroy(cn);
+}
+
 static struct kunit_case pkt_cases[] = {
 	KUNIT_CASE(packet_info_like_ctinfo),
+	KUNIT_CASE(packet_info_after_nat),
 	KUNIT_CASE(pkt_record_follows_the_skb),
 	KUNIT_CASE(pkt_record_recycled_address),
 	KUNIT_CASE(pkt_record_ends_when_dropped),
