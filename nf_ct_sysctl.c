@@ -9,6 +9,7 @@
  */
 #include <linux/slab.h>
 #include <linux/sysctl.h>
+#include <linux/user_namespace.h>
 
 #include "nf_ct.h"
 #include "nf_ct_tcp.h"
@@ -103,6 +104,35 @@ static int nfct_sysctl_buckets(struct ctl_table *table, int write,
 	return proc_douintvec(&tmp, write, buffer, lenp, ppos);
 }
 
+/*
+ * max: a limit of the netns's own, within the module's. The root of a user
+ * namespace owns the sysctls of the netns it made (unshare -Urn needs no
+ * privilege), so a container could otherwise write 0, "no limit", and fill
+ * kernel memory with entries. A netns whose user namespace is not the
+ * initial one may therefore only set 1 up to the module parameter max
+ * (anything, if that is 0: no limit anywhere); other writes fail with EPERM
+ * and leave max as it was. Real root's child netns keep any value, 0 too.
+ */
+static int nfct_sysctl_max(struct ctl_table *table, int write,
+			   void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct nfct_net *cn = table->data;
+	struct ctl_table tmp = *table;
+	int val = READ_ONCE(cn->max), ceiling, err;
+
+	tmp.data = &val;
+	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (err || !write)
+		return err;
+	if (cn->net->user_ns != &init_user_ns) {
+		ceiling = READ_ONCE(nfct_max_param);
+		if (ceiling && (!val || val > ceiling))
+			return -EPERM;
+	}
+	WRITE_ONCE(cn->max, val);
+	return 0;
+}
+
 static const struct ctl_table nfct_sysctl_template[NFCT_SYSCTL_MAX + 1] = {
 	[NFCT_SYSCTL_COUNT] = {
 		.procname	= "count",
@@ -114,7 +144,7 @@ static const struct ctl_table nfct_sysctl_template[NFCT_SYSCTL_MAX + 1] = {
 		.procname	= "max",
 		.maxlen		= sizeof(int),
 		.mode		= 0644,
-		.proc_handler	= proc_dointvec_minmax,
+		.proc_handler	= nfct_sysctl_max,
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= SYSCTL_INT_MAX,
 	},
@@ -131,12 +161,15 @@ static const struct ctl_table nfct_sysctl_template[NFCT_SYSCTL_MAX + 1] = {
 		.mode		= 0444,
 		.proc_handler	= nfct_sysctl_buckets,
 	},
-	/* Longest single GC batch in ns; write 0 to start measuring afresh. */
+	/*
+	 * Longest single GC batch in ns, an unsigned long: a u32 would wrap
+	 * past 4.29 s. Write 0 to start measuring afresh.
+	 */
 	[NFCT_SYSCTL_GC_LONGEST] = {
 		.procname	= "gc_longest_hold_ns",
-		.maxlen		= sizeof(unsigned int),
+		.maxlen		= sizeof(unsigned long),
 		.mode		= 0644,
-		.proc_handler	= proc_douintvec,
+		.proc_handler	= proc_doulongvec_minmax,
 	},
 	/* GC batches so far, and those that took over 1 ms; 0 resets. */
 	[NFCT_SYSCTL_GC_BATCHES] = {
@@ -186,7 +219,7 @@ static void nfct_sysctl_bind(struct ctl_table *t, struct nfct_net *cn)
 	struct nfct_timeouts *to = &cn->timeouts;
 
 	t[NFCT_SYSCTL_COUNT].data = &cn->count.counter;
-	t[NFCT_SYSCTL_MAX_ENTRIES].data = &cn->max;
+	t[NFCT_SYSCTL_MAX_ENTRIES].data = cn;
 	t[NFCT_SYSCTL_PENDING].data = &cn->pending.counter;
 	t[NFCT_SYSCTL_BUCKETS].data = cn;
 	t[NFCT_SYSCTL_GC_LONGEST].data = &cn->gc.longest_ns;

@@ -272,6 +272,7 @@ static void nfct_table_confirmed(struct nfct_net *cn, struct nfct_conn *ct)
 	/* Lockless readers that see CONFIRMED must see the whole entry. */
 	smp_mb__before_atomic();
 	set_bit(NFCT_CONFIRMED, &ct->status);
+	nfct_gc_confirmed(cn, ct);
 }
 
 /*

@@ -214,9 +214,11 @@ struct nfct_gc {
 	bool resizing;			/* the walk waits for a rehash */
 	unsigned int pass_live;		/* entries left alive in this pass */
 	u64 pass_sum;			/* and the jiffies they had left */
-	unsigned int longest_ns;	/* longest batch so far (sysctl) */
+	unsigned long idle_delay;	/* last sleep after passes that met none alive */
+	unsigned long longest_ns;	/* longest batch so far (sysctl) */
 	unsigned int batches;		/* batches run so far (sysctl) */
 	unsigned int slow_batches;	/* of which over 1 ms (sysctl) */
+	bool idle;			/* asleep on an empty table: a new entry wakes it */
 	bool early_drop;		/* the table was full: evict until 95% */
 };
 
@@ -374,6 +376,7 @@ extern const struct nfct_l4proto nfct_l4proto_generic;
 void nfct_gc_net_init(struct nfct_net *cn);
 void nfct_gc_net_exit(struct nfct_net *cn);
 bool nfct_gc_batch(struct nfct_net *cn, unsigned int *expired);
+void nfct_gc_confirmed(struct nfct_net *cn, const struct nfct_conn *ct);
 
 /* nf_ct_sysctl.c */
 int nfct_sysctl_net_init(struct nfct_net *cn);
