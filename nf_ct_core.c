@@ -111,12 +111,7 @@ static unsigned int nfct_new(struct nfct_net *cn, const struct sk_buff *skb,
 	}
 	if (res == NFCT_TRACK_ACCEPT)
 		nfct_account(ct, NFCT_DIR_ORIGINAL, skb);
-	if (nfct_pkt_attach(cn, skb, ct, IP_CT_NEW)) {
-		nfct_conn_put(ct);
-		NFCT_STAT_INC(cn, drop);
-		return NF_DROP;
-	}
-	return NF_ACCEPT;
+	return nfct_pkt_hold(cn, skb, ct, IP_CT_NEW);
 }
 
 static unsigned int nfct_hook_in(void *priv, struct sk_buff *skb,
@@ -128,6 +123,7 @@ static unsigned int nfct_hook_in(void *priv, struct sk_buff *skb,
 	struct nfct_tuple t;
 	struct nfct_conn *ct;
 	unsigned int off;
+	int verdict;
 
 	/* NOTRACK in the raw table: nf_conntrack leaves these alone too. */
 	if (nfct_skb_untracked(skb))
@@ -146,8 +142,11 @@ static unsigned int nfct_hook_in(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 	l4 = nfct_l4proto_find(t.protonum);
-	if (l4->error && l4->error(cn, skb, off, state->hook))
-		return NF_ACCEPT;
+	if (l4->error) {
+		verdict = l4->error(cn, skb, off, state->hook);
+		if (verdict != NFCT_TRACK_IT)
+			return verdict;
+	}
 	n = nfct_table_lookup(cn, &t);
 	if (!n)
 		return nfct_new(cn, skb, &t, off, l4);
@@ -156,8 +155,7 @@ static unsigned int nfct_hook_in(void *priv, struct sk_buff *skb,
 	case NFCT_TRACK_INVALID:
 		/* Passes untouched; the verdict goes with it, the table says otherwise. */
 		NFCT_STAT_INC(cn, invalid);
-		nfct_pkt_attach(cn, skb, NULL, NFCT_INFO_INVALID);
-		return NF_ACCEPT;
+		return nfct_pkt_invalid(cn, skb);
 	case NFCT_TRACK_REOPEN:
 		/*
 		 * A new connection on a closed one's tuple: as nf_conntrack,
@@ -175,13 +173,14 @@ static unsigned int nfct_hook_in(void *priv, struct sk_buff *skb,
 		/*
 		 * The entry goes now, but later hooks (-m state) must still
 		 * see this packet as part of it: the kernel's skb keeps its
-		 * entry to the end.
+		 * entry to the end. (Deleted meanwhile by another CPU, it is
+		 * gone for them as it would be a moment later.)
 		 */
-		if (refcount_inc_not_zero(&ct->use) &&
-		    nfct_pkt_attach(cn, skb, ct, nfct_info_of(n)))
-			nfct_conn_put(ct);
+		if (!refcount_inc_not_zero(&ct->use))
+			return NF_ACCEPT;
+		verdict = nfct_pkt_hold(cn, skb, ct, nfct_info_of(n));
 		nfct_table_delete(cn, ct);
-		return NF_ACCEPT;
+		return verdict;
 	case NFCT_TRACK_ACCEPT:
 		nfct_account(ct, n->dir, skb);
 		break;
@@ -237,6 +236,27 @@ static unsigned int nfct_clash(struct nfct_net *cn, struct nfct_conn *ct)
 	return NF_DROP;
 }
 
+/*
+ * A packet sent over loopback meets LOCAL_IN after POSTROUTING, and the
+ * kernel's skb keeps its verdict through both: an INVALID, RELATED or
+ * closing packet must still be that at INPUT, where the table would say
+ * otherwise. Its record stays until LOCAL_IN; only a new entry is
+ * confirmed at POSTROUTING, after which the table says NEW, as the skb does.
+ */
+static bool nfct_pkt_keep_for_input(const struct nfct_net *cn,
+				    const struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	const struct nfct_pkt *p;
+
+	if (state->hook != NF_INET_POST_ROUTING || !(state->out->flags & IFF_LOOPBACK))
+		return false;
+	/* Hooks run under RCU: the record stays valid while it is looked at. */
+	p = nfct_pkt_find(cn, skb);
+	return p && (p->info != IP_CT_NEW || !p->ct ||
+		     test_bit(NFCT_CONFIRMED, &p->ct->status));
+}
+
 static unsigned int nfct_hook_confirm(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
@@ -248,7 +268,8 @@ static unsigned int nfct_hook_confirm(void *priv, struct sk_buff *skb,
 	 * Established packets carry no record: this is their whole cost
 	 * here, and with no record pending in the netns not even a call.
 	 */
-	if (!atomic_read(&cn->pending) || !nfct_pkt_take(cn, skb, &ct, &info) || !ct)
+	if (!atomic_read(&cn->pending) || nfct_pkt_keep_for_input(cn, skb, state) ||
+	    !nfct_pkt_take(cn, skb, &ct, &info) || !ct)
 		return NF_ACCEPT;
 	/*
 	 * RELATED packets (ICMP errors) point at an entry that is in already;

@@ -74,18 +74,30 @@ static unsigned int nfct_nat_bind(struct nfct_net *cn, struct xt_table *table,
 	return nfct_nat_null_binding(cn, ct, m);
 }
 
-/* Until the table first holds rules, no connection can need NAT. */
+/*
+ * Until the table first holds rules, no connection can need NAT. The
+ * rules are read as ipt_do_table reads them: a replace frees the old
+ * xt_table_info once no CPU is inside its write sequence
+ * (xt_replace_table waits for each CPU's xt_recseq to be even), so the
+ * read must be inside one, with BH off as the sequence requires.
+ */
 static bool nfct_nat_active(struct nfct_nat_net *nn, const struct xt_table *table)
 {
 	const struct xt_table_info *info;
+	unsigned int addend;
+	bool rules;
 
 	if (likely(READ_ONCE(nn->active)))
 		return true;
+	local_bh_disable();
+	addend = xt_write_recseq_begin();
 	info = READ_ONCE(table->private);
-	if (info->number <= info->initial_entries)
-		return false;
-	WRITE_ONCE(nn->active, true);
-	return true;
+	rules = info->number > info->initial_entries;
+	xt_write_recseq_end(addend);
+	local_bh_enable();
+	if (rules)
+		WRITE_ONCE(nn->active, true);
+	return rules;
 }
 
 static unsigned int nfct_nat_fn(struct sk_buff *skb,
@@ -141,12 +153,16 @@ static unsigned int nfct_nat_fn(struct sk_buff *skb,
 	 * its inverted tuple (nfct_packet_lookup), once it is NATed all the
 	 * way. Half-way, with its source still to rewrite (DNAT and SNAT
 	 * both), its tuple finds nothing: it takes a record to the end, as a
-	 * new one has.
+	 * new one has. Without it the packet would leave with its source
+	 * unrewritten, the internal address: it is dropped instead.
 	 */
-	if (nfct_nat_needed(ct, dir, m) && nfct_nat_needed(ct, dir, NFCT_NAT_SRC) &&
-	    refcount_inc_not_zero(&ct->use) && nfct_pkt_attach(cn, skb, ct, info))
-		nfct_conn_put(ct);
-	return NF_ACCEPT;
+	if (!nfct_nat_needed(ct, dir, m) || !nfct_nat_needed(ct, dir, NFCT_NAT_SRC))
+		return NF_ACCEPT;
+	if (!refcount_inc_not_zero(&ct->use)) {
+		NFCT_STAT_INC(cn, drop);
+		return NF_DROP;		/* the entry is going: no binding to finish with */
+	}
+	return nfct_pkt_hold(cn, skb, ct, info);
 }
 
 static unsigned int nfct_nat_pre_routing(void *priv, struct sk_buff *skb,

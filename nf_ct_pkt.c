@@ -16,6 +16,7 @@
  * other way. A new skb at a recycled address is told apart from the old
  * one by a fingerprint of its IPv4 header.
  */
+#include <linux/error-injection.h>
 #include <linux/ip.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
@@ -116,6 +117,39 @@ int nfct_pkt_attach(struct nfct_net *cn, const struct sk_buff *skb,
 	return 0;
 }
 EXPORT_SYMBOL_GPL(nfct_pkt_attach);	/* for nf_ct_nat.ko */
+/* The allocation-failure test (tests/selftests/nf_ct_faults.sh) fails it on purpose. */
+ALLOW_ERROR_INJECTION(nfct_pkt_attach, ERRNO);
+
+/**
+ * nfct_pkt_hold - give @skb a record of @ct, or drop it
+ * @cn: the netns the packet is in
+ * @skb: the packet
+ * @ct: entry, whose reference passes to the record either way
+ * @info: IP_CT_* for the packet
+ *
+ * For a verdict the table would not give at the later hooks. Without its
+ * record, they would see what the table says instead (ESTABLISHED for an
+ * INVALID packet, nothing for an entry not yet confirmed): fail closed.
+ *
+ * Return: NF_ACCEPT, or NF_DROP (counted in drop) if no record could be made.
+ */
+unsigned int nfct_pkt_hold(struct nfct_net *cn, const struct sk_buff *skb,
+			   struct nfct_conn *ct, u8 info)
+{
+	if (likely(!nfct_pkt_attach(cn, skb, ct, info)))
+		return NF_ACCEPT;
+	if (ct)
+		nfct_conn_put(ct);
+	NFCT_STAT_INC(cn, drop);
+	return NF_DROP;
+}
+EXPORT_SYMBOL_GPL(nfct_pkt_hold);	/* for nf_ct_nat.ko */
+
+/* An INVALID verdict that the table, which knows the packet's entry, would not give. */
+unsigned int nfct_pkt_invalid(struct nfct_net *cn, const struct sk_buff *skb)
+{
+	return nfct_pkt_hold(cn, skb, NULL, NFCT_INFO_INVALID);
+}
 
 /**
  * nfct_pkt_find - the record of @skb, if it has one

@@ -81,8 +81,8 @@ static enum nfct_track nfct_icmp_packet(struct nfct_conn *ct,
  * destination must be that direction's destination, or anyone could make a
  * packet RELATED to a connection it never saw.
  */
-static bool nfct_icmp_error(struct nfct_net *cn, struct sk_buff *skb,
-			    unsigned int off, unsigned int hook)
+static int nfct_icmp_error(struct nfct_net *cn, struct sk_buff *skb,
+			   unsigned int off, unsigned int hook)
 {
 	struct nfct_tuple quoted, t;
 	struct nfct_tuple_node *n;
@@ -100,11 +100,11 @@ static bool nfct_icmp_error(struct nfct_net *cn, struct sk_buff *skb,
 	 */
 	if (hook == NF_INET_PRE_ROUTING &&
 	    nf_ip_checksum(skb, hook, off, IPPROTO_ICMP))
-		goto invalid;
+		goto corrupt;
 	if (ih->type > NR_ICMP_TYPES)
 		goto invalid;
 	if (!icmp_is_err(ih->type))
-		return false;
+		return NFCT_TRACK_IT;
 	if (nfct_tuple_from_quote(skb, off + sizeof(*ih), &quoted) ||
 	    !nfct_tuple_invert(&t, &quoted))
 		goto invalid;
@@ -116,14 +116,24 @@ static bool nfct_icmp_error(struct nfct_net *cn, struct sk_buff *skb,
 	    !refcount_inc_not_zero(&ct->use))
 		goto invalid;
 	info = n->dir == NFCT_DIR_REPLY ? IP_CT_RELATED_REPLY : IP_CT_RELATED;
-	if (nfct_pkt_attach(cn, skb, ct, info))
-		nfct_conn_put(ct);
-	return true;
+	return nfct_pkt_hold(cn, skb, ct, info);
 
-invalid:
-	/* No record: the table knows no entry for this packet either. */
+corrupt:
 	NFCT_STAT_INC(cn, error);
-	return true;
+	/*
+	 * A query or answer can carry the id of a known entry, which must not
+	 * speak for it at the later hooks.
+	 */
+	if (ih->type <= NR_ICMP_TYPES && !icmp_is_err(ih->type))
+		return nfct_pkt_invalid(cn, skb);
+	return NF_ACCEPT;
+invalid:
+	/*
+	 * No record: the table knows no entry for this packet either (an
+	 * entry's tuples are a query's and its answer's).
+	 */
+	NFCT_STAT_INC(cn, error);
+	return NF_ACCEPT;
 }
 
 const struct nfct_l4proto nfct_l4proto_icmp = {

@@ -514,16 +514,15 @@ static enum nfct_track nfct_tcp_packet(struct nfct_conn *ct,
  * As nf_conntrack with its default checksum=1: a corrupt segment arriving
  * is INVALID. What this host sends is trusted.
  */
-static bool nfct_tcp_error(struct nfct_net *cn, struct sk_buff *skb,
-			   unsigned int off, unsigned int hook)
+static int nfct_tcp_error(struct nfct_net *cn, struct sk_buff *skb,
+			  unsigned int off, unsigned int hook)
 {
 	if (hook != NF_INET_PRE_ROUTING ||
 	    !nf_ip_checksum(skb, hook, off, IPPROTO_TCP))
-		return false;
+		return NFCT_TRACK_IT;
 	NFCT_STAT_INC(cn, invalid);
 	/* Its entry, if it has one, must not speak for it. */
-	nfct_pkt_attach(cn, skb, NULL, NFCT_INFO_INVALID);
-	return true;
+	return nfct_pkt_invalid(cn, skb);
 }
 
 static const char *nfct_tcp_state_name(const struct nfct_conn *ct)

@@ -66,8 +66,8 @@ static enum nfct_track nfct_udp_packet(struct nfct_conn *ct,
  * What this host sends is trusted. Checked before lookup: the entry's
  * counters and timeout must not move for such a packet.
  */
-static bool nfct_udp_error(struct nfct_net *cn, struct sk_buff *skb,
-			   unsigned int off, unsigned int hook)
+static int nfct_udp_error(struct nfct_net *cn, struct sk_buff *skb,
+			  unsigned int off, unsigned int hook)
 {
 	unsigned int len = skb->len - off;
 	const struct udphdr *uh;
@@ -75,17 +75,16 @@ static bool nfct_udp_error(struct nfct_net *cn, struct sk_buff *skb,
 
 	uh = skb_header_pointer(skb, off, sizeof(buf), &buf);
 	if (!uh)
-		return false;	/* nfct_udp_pkt_to_tuple refused it already */
+		return NFCT_TRACK_IT;	/* nfct_udp_pkt_to_tuple refused it already */
 	if (ntohs(uh->len) > len || ntohs(uh->len) < sizeof(*uh))
 		goto invalid;
 	if (!uh->check || hook != NF_INET_PRE_ROUTING ||
 	    !nf_ip_checksum(skb, hook, off, IPPROTO_UDP))
-		return false;
+		return NFCT_TRACK_IT;
 invalid:
 	NFCT_STAT_INC(cn, invalid);
 	/* Its entry, if it has one, must not speak for it. */
-	nfct_pkt_attach(cn, skb, NULL, NFCT_INFO_INVALID);
-	return true;
+	return nfct_pkt_invalid(cn, skb);
 }
 
 /*

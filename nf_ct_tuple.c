@@ -18,6 +18,7 @@ const struct nfct_l4proto *const nfct_l4protos[U8_MAX + 1] = {
 	[IPPROTO_UDP]		= &nfct_l4proto_udp,
 	[IPPROTO_UDPLITE]	= &nfct_l4proto_udplite,
 	[IPPROTO_ICMP]		= &nfct_l4proto_icmp,
+	[IPPROTO_ICMPV6]	= &nfct_l4proto_icmpv6,
 };
 EXPORT_SYMBOL_IF_KUNIT(nfct_l4protos);
 

@@ -180,12 +180,13 @@ struct nfct_l4proto {
 				  unsigned int off, enum nfct_dir dir,
 				  const struct nfct_net *cn);
 	/*
-	 * Optional. A packet that belongs to another flow rather than one of
-	 * its own (an ICMP error): deal with it, recording its verdict, and
-	 * return true; false means track it normally.
+	 * Optional. A packet that is not trackable as it stands (a bad
+	 * checksum) or belongs to another flow (an ICMP error): deal with
+	 * it, recording its verdict, and return NF_ACCEPT or NF_DROP;
+	 * NFCT_TRACK_IT means track it normally.
 	 */
-	bool (*error)(struct nfct_net *cn, struct sk_buff *skb,
-		      unsigned int off, unsigned int hook);
+	int (*error)(struct nfct_net *cn, struct sk_buff *skb,
+		     unsigned int off, unsigned int hook);
 	/* The protocol's state column in the proc line, or NULL. */
 	const char *(*state_name)(const struct nfct_conn *ct);
 	/* Optional: may the GC evict this ASSURED entry from a full table? */
@@ -193,6 +194,9 @@ struct nfct_l4proto {
 	/* Two packets creating the same entry at once may share the winner's. */
 	bool allow_clash;
 };
+
+/* l4proto->error: the packet is not the error hook's business. */
+#define NFCT_TRACK_IT	(-1)
 
 #define NFCT_TCP_STATE_COUNT	10	/* NONE .. SYN_SENT2 */
 
@@ -313,8 +317,11 @@ extern int nfct_max_param;
 int nfct_pkt_init(void);
 void nfct_pkt_exit(void);
 void nfct_pkt_net_exit(struct nfct_net *cn);
-int nfct_pkt_attach(struct nfct_net *cn, const struct sk_buff *skb,
-		    struct nfct_conn *ct, u8 info);
+int __must_check nfct_pkt_attach(struct nfct_net *cn, const struct sk_buff *skb,
+				 struct nfct_conn *ct, u8 info);
+unsigned int nfct_pkt_hold(struct nfct_net *cn, const struct sk_buff *skb,
+			   struct nfct_conn *ct, u8 info);
+unsigned int nfct_pkt_invalid(struct nfct_net *cn, const struct sk_buff *skb);
 struct nfct_pkt *nfct_pkt_find(const struct nfct_net *cn, const struct sk_buff *skb);
 bool nfct_pkt_take(const struct nfct_net *cn, const struct sk_buff *skb,
 		   struct nfct_conn **ct, u8 *info);
@@ -370,6 +377,7 @@ extern const struct nfct_l4proto nfct_l4proto_tcp;
 extern const struct nfct_l4proto nfct_l4proto_udp;
 extern const struct nfct_l4proto nfct_l4proto_udplite;
 extern const struct nfct_l4proto nfct_l4proto_icmp;
+extern const struct nfct_l4proto nfct_l4proto_icmpv6;
 extern const struct nfct_l4proto nfct_l4proto_generic;
 
 /* nf_ct_gc.c */

@@ -7,6 +7,7 @@
  */
 #include <kunit/test.h>
 #include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/seq_file.h>
 #include <linux/skbuff.h>
@@ -169,6 +170,49 @@ static void tuple_generic(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/*
+ * ICMPv6 in an IPv4 packet: nf_conntrack's tuple (type, code, id), echo and
+ * node information inverting, and no entry ever, as nf_conntrack refuses
+ * them all outside IPv6 (not the generic tracker's one per address pair).
+ */
+static void tuple_icmpv6_over_ipv4(struct kunit *test)
+{
+	struct icmp6hdr ih = { .icmp6_type = ICMPV6_ECHO_REQUEST,
+			       .icmp6_identifier = htons(9) };
+	const struct nfct_l4proto *l4 = nfct_l4proto_find(IPPROTO_ICMPV6);
+	struct sk_buff *skb = build_ipv4(test, IPPROTO_ICMPV6, &ih, sizeof(ih));
+	struct nfct_tuple t, r;
+	struct nfct_conn *ct;
+	unsigned int off;
+
+	KUNIT_EXPECT_STREQ(test, l4->name, "icmpv6");
+	KUNIT_ASSERT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), 0);
+	KUNIT_EXPECT_EQ(test, t.icmp.type, ICMPV6_ECHO_REQUEST);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 9);
+	KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &t));
+	KUNIT_EXPECT_EQ(test, r.icmp.type, ICMPV6_ECHO_REPLY);
+	ct = nfct_conn_alloc(&t, &r);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_EXPECT_FALSE(test, l4->new(ct, skb, off, NULL));
+	KUNIT_EXPECT_EQ(test, l4->packet(ct, skb, off, NFCT_DIR_ORIGINAL, NULL),
+			NFCT_TRACK_INVALID);
+	nfct_conn_put(ct);
+	t.icmp.type = ICMPV6_NI_REPLY;
+	KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &t));
+	KUNIT_EXPECT_EQ(test, r.icmp.type, ICMPV6_NI_QUERY);
+	t.icmp.type = ICMPV6_DEST_UNREACH;
+	KUNIT_EXPECT_FALSE(test, nfct_tuple_invert(&r, &t));
+	t.icmp.type = 135;	/* neighbour solicitation */
+	KUNIT_EXPECT_FALSE(test, nfct_tuple_invert(&r, &t));
+	kfree_skb(skb);
+
+	/* Shorter than an ICMPv6 header: no tuple, as nf_conntrack's. */
+	skb = build_ipv4(test, IPPROTO_ICMPV6, &ih, 4);
+	KUNIT_EXPECT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), -EINVAL);
+	KUNIT_EXPECT_EQ(test, t.protonum, IPPROTO_ICMPV6);
+	kfree_skb(skb);
+}
+
 /* UDP-Lite: ports as UDP; the coverage field must fit the datagram. */
 static void tuple_udplite(struct kunit *test)
 {
@@ -268,6 +312,7 @@ static struct kunit_case tuple_cases[] = {
 	KUNIT_CASE(tuple_quote_truncated),
 	KUNIT_CASE(tuple_generic),
 	KUNIT_CASE(tuple_udplite),
+	KUNIT_CASE(tuple_icmpv6_over_ipv4),
 	KUNIT_CASE(tuple_tcp),
 	KUNIT_CASE(tuple_udp),
 	KUNIT_CASE(tuple_icmp_echo),
@@ -1925,12 +1970,12 @@ static void packet_bad_checksum(struct kunit *test)
 	ip_send_check(ip_hdr(skb));
 	th->check = tcp_v4_check(sizeof(*th), A_ADDR, B_ADDR,
 				 csum_partial(th, sizeof(*th), 0));
-	KUNIT_EXPECT_FALSE(test, TCP_TRACKER->error(cn, skb, 20, NF_INET_PRE_ROUTING));
+	KUNIT_EXPECT_EQ(test, TCP_TRACKER->error(cn, skb, 20, NF_INET_PRE_ROUTING), NFCT_TRACK_IT);
 	skb->ip_summed = CHECKSUM_NONE;
 	th->check ^= htons(1);
-	KUNIT_EXPECT_FALSE(test, TCP_TRACKER->error(cn, skb, 20, NF_INET_LOCAL_OUT));
+	KUNIT_EXPECT_EQ(test, TCP_TRACKER->error(cn, skb, 20, NF_INET_LOCAL_OUT), NFCT_TRACK_IT);
 	skb->ip_summed = CHECKSUM_NONE;
-	KUNIT_EXPECT_TRUE(test, TCP_TRACKER->error(cn, skb, 20, NF_INET_PRE_ROUTING));
+	KUNIT_EXPECT_EQ(test, TCP_TRACKER->error(cn, skb, 20, NF_INET_PRE_ROUTING), NF_ACCEPT);
 	for_each_possible_cpu(cpu)
 		invalid += per_cpu_ptr(cn->stat, cpu)->invalid;
 	KUNIT_EXPECT_EQ(test, invalid, 1U);
@@ -1983,19 +2028,19 @@ static void packet_udp_bad_checksum(struct kunit *test)
 	uh = (struct udphdr *)(skb->data + 20);
 	uh->check = csum_tcpudp_magic(A_ADDR, B_ADDR, sizeof(d), IPPROTO_UDP,
 				      csum_partial(uh, sizeof(d), 0));
-	KUNIT_EXPECT_FALSE(test, udp->error(cn, skb, 20, NF_INET_PRE_ROUTING));
+	KUNIT_EXPECT_EQ(test, udp->error(cn, skb, 20, NF_INET_PRE_ROUTING), NFCT_TRACK_IT);
 	skb->ip_summed = CHECKSUM_NONE;
 	uh->check ^= htons(1);
-	KUNIT_EXPECT_FALSE(test, udp->error(cn, skb, 20, NF_INET_LOCAL_OUT));
+	KUNIT_EXPECT_EQ(test, udp->error(cn, skb, 20, NF_INET_LOCAL_OUT), NFCT_TRACK_IT);
 	skb->ip_summed = CHECKSUM_NONE;
-	KUNIT_EXPECT_TRUE(test, udp->error(cn, skb, 20, NF_INET_PRE_ROUTING));
+	KUNIT_EXPECT_EQ(test, udp->error(cn, skb, 20, NF_INET_PRE_ROUTING), NF_ACCEPT);
 	KUNIT_ASSERT_TRUE(test, nfct_pkt_take(cn, skb, &got, &info));
 	KUNIT_EXPECT_EQ(test, info, (u8)NFCT_INFO_INVALID);
 	uh->check = 0;
 	skb->ip_summed = CHECKSUM_NONE;
-	KUNIT_EXPECT_FALSE(test, udp->error(cn, skb, 20, NF_INET_PRE_ROUTING));
+	KUNIT_EXPECT_EQ(test, udp->error(cn, skb, 20, NF_INET_PRE_ROUTING), NFCT_TRACK_IT);
 	uh->len = htons(13);
-	KUNIT_EXPECT_TRUE(test, udp->error(cn, skb, 20, NF_INET_LOCAL_OUT));
+	KUNIT_EXPECT_EQ(test, udp->error(cn, skb, 20, NF_INET_LOCAL_OUT), NF_ACCEPT);
 	KUNIT_ASSERT_TRUE(test, nfct_pkt_take(cn, skb, &got, &info));
 	stat_sums(cn, &invalid, &error);
 	KUNIT_EXPECT_EQ(test, invalid, 2U);
@@ -2004,15 +2049,20 @@ static void packet_udp_bad_checksum(struct kunit *test)
 	free_percpu(cn->stat);
 }
 
-/* A corrupt ICMP query arriving is an ICMP error and tracked by nobody. */
+/*
+ * A corrupt ICMP query arriving is an ICMP error and tracked by nobody; its
+ * verdict goes with it, or the entry of its id would speak for it later.
+ */
 static void packet_icmp_bad_checksum(struct kunit *test)
 {
 	struct icmphdr ih = { .type = ICMP_ECHO, .un.echo.id = htons(7) };
 	const struct nfct_l4proto *icmp = nfct_l4proto_find(IPPROTO_ICMP);
 	struct nfct_net *cn = tcp_net(test);
 	unsigned int invalid, error;
+	struct nfct_conn *got;
 	struct sk_buff *skb;
 	struct icmphdr *h;
+	u8 info;
 
 	cn->stat = alloc_percpu(struct nfct_stat);
 	KUNIT_ASSERT_NOT_NULL(test, cn->stat);
@@ -2020,15 +2070,18 @@ static void packet_icmp_bad_checksum(struct kunit *test)
 	ip_send_check(ip_hdr(skb));
 	h = (struct icmphdr *)(skb->data + 20);
 	h->checksum = ip_compute_csum(h, sizeof(*h));
-	KUNIT_EXPECT_FALSE(test, icmp->error(cn, skb, 20, NF_INET_PRE_ROUTING));
+	KUNIT_EXPECT_EQ(test, icmp->error(cn, skb, 20, NF_INET_PRE_ROUTING), NFCT_TRACK_IT);
 	skb->ip_summed = CHECKSUM_NONE;
 	h->checksum ^= htons(1);
-	KUNIT_EXPECT_FALSE(test, icmp->error(cn, skb, 20, NF_INET_LOCAL_OUT));
+	KUNIT_EXPECT_EQ(test, icmp->error(cn, skb, 20, NF_INET_LOCAL_OUT), NFCT_TRACK_IT);
 	skb->ip_summed = CHECKSUM_NONE;
-	KUNIT_EXPECT_TRUE(test, icmp->error(cn, skb, 20, NF_INET_PRE_ROUTING));
+	KUNIT_EXPECT_EQ(test, icmp->error(cn, skb, 20, NF_INET_PRE_ROUTING), NF_ACCEPT);
 	stat_sums(cn, &invalid, &error);
 	KUNIT_EXPECT_EQ(test, invalid, 0U);
 	KUNIT_EXPECT_EQ(test, error, 1U);
+	KUNIT_ASSERT_TRUE(test, nfct_pkt_take(cn, skb, &got, &info));
+	KUNIT_EXPECT_EQ(test, info, (u8)NFCT_INFO_INVALID);
+	KUNIT_EXPECT_NULL(test, got);
 	kfree_skb(skb);
 	free_percpu(cn->stat);
 }
