@@ -16,7 +16,6 @@
  * other way. A new skb at a recycled address is told apart from the old
  * one by a fingerprint of its IPv4 header.
  */
-#include <linux/error-injection.h>
 #include <linux/ip.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
@@ -117,8 +116,6 @@ int nfct_pkt_attach(struct nfct_net *cn, const struct sk_buff *skb,
 	return 0;
 }
 EXPORT_SYMBOL_GPL(nfct_pkt_attach);	/* for nf_ct_nat.ko */
-/* The allocation-failure test (tests/selftests/nf_ct_faults.sh) fails it on purpose. */
-ALLOW_ERROR_INJECTION(nfct_pkt_attach, ERRNO);
 
 /**
  * nfct_pkt_hold - give @skb a record of @ct, or drop it
