@@ -187,6 +187,28 @@ listening() {	# NS PROTO PORT
 
 not() { ! "$@"; }
 
+# xt_load: nf_ct_xt, loaded here if the VM asks for it (NF_CT_LOAD=1);
+# our_xt=1 if this test loaded it. xt_cleanup (the EXIT trap it sets)
+# flushes the filter tables of the test's namespaces, whose rules hold the
+# module, deletes the namespaces and unloads what xt_load loaded.
+our_xt=0
+xt_load() {
+	if ! grep -q '^nf_ct_xt ' /proc/modules; then
+		[ "${NF_CT_LOAD:-0}" = 1 ] || tap_bail "nf_ct_xt is not loaded (modprobe x_tables; insmod nf_ct_xt.ko)"
+		modprobe x_tables && insmod "${NF_CT_MODDIR:-.}/nf_ct_xt.ko" || tap_bail "cannot load nf_ct_xt.ko"
+		our_xt=1
+	fi
+	trap xt_cleanup EXIT
+}
+xt_cleanup() {
+	local ns
+	for ns in $(ip netns list | awk '{print $1}' | grep -E "^nfct-.*-$$\$"); do
+		ip netns exec "$ns" iptables-legacy -F 2> /dev/null
+	done
+	ns_cleanup
+	[ $our_xt = 1 ] && wait_for 5 rmmod nf_ct_xt 2> /dev/null
+}
+
 # nat_modules_load: nf_ct_xt and nf_ct_nat (on ip_tables), loaded here if
 # the VM asks for it (NF_CT_LOAD=1); those this test loaded are listed in
 # nat_loaded, for nat_cleanup.

@@ -10,23 +10,8 @@ command -v iptables-legacy > /dev/null || tap_bail "iptables-legacy is not insta
 
 kernel_ct_before=0
 grep -qE '^(nf_conntrack|xt_conntrack|xt_state) ' /proc/modules && kernel_ct_before=1
-our_xt=0
-if ! grep -q '^nf_ct_xt ' /proc/modules; then
-	[ "${NF_CT_LOAD:-0}" = 1 ] || tap_bail "nf_ct_xt is not loaded (modprobe x_tables; insmod nf_ct_xt.ko)"
-	modprobe x_tables && insmod "${NF_CT_MODDIR:-.}/nf_ct_xt.ko" || tap_bail "cannot load nf_ct_xt.ko"
-	our_xt=1
-fi
-
 # Rules hold nf_ct_xt; flushing them lets it go before the namespaces do.
-cleanup() {
-	local ns
-	for ns in $(ip netns list | awk '{print $1}' | grep -E "^nfct-.*-$$\$"); do
-		ip netns exec "$ns" iptables-legacy -F 2> /dev/null
-	done
-	ns_cleanup
-	[ $our_xt = 1 ] && wait_for 5 rmmod nf_ct_xt 2> /dev/null
-}
-trap cleanup EXIT
+xt_load
 
 ipt() {	# NS ARGS...: iptables-legacy in NS
 	local ns=$1

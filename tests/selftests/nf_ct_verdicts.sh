@@ -9,21 +9,7 @@
 require_nf_ct
 command -v iptables-legacy > /dev/null || tap_bail "iptables-legacy is not installed"
 
-our_xt=0
-if ! grep -q '^nf_ct_xt ' /proc/modules; then
-	[ "${NF_CT_LOAD:-0}" = 1 ] || tap_bail "nf_ct_xt is not loaded (modprobe x_tables; insmod nf_ct_xt.ko)"
-	modprobe x_tables && insmod "${NF_CT_MODDIR:-.}/nf_ct_xt.ko" || tap_bail "cannot load nf_ct_xt.ko"
-	our_xt=1
-fi
-cleanup() {
-	local ns
-	for ns in $(ip netns list | awk '{print $1}' | grep -E "^nfct-.*-$$\$"); do
-		ip netns exec "$ns" iptables-legacy -F 2> /dev/null
-	done
-	ns_cleanup
-	[ $our_xt = 1 ] && wait_for 5 rmmod nf_ct_xt 2> /dev/null
-}
-trap cleanup EXIT
+xt_load
 
 ipt() {	# NS ARGS...
 	local ns=$1
