@@ -56,17 +56,6 @@ static void nfct_account(struct nfct_conn *ct, enum nfct_dir dir,
 	atomic64_add(skb->len, &ct->acct[dir].bytes);
 }
 
-/* A full table: evict what nf_conntrack would, or say there is no room. */
-static bool nfct_make_room(struct nfct_net *cn, const struct nfct_tuple *t,
-			   int max)
-{
-	unsigned int evicted = nfct_table_early_drop(cn, t);
-
-	if (evicted)
-		NFCT_STAT_ADD(cn, early_drop, evicted);
-	return atomic_read(&cn->count) < max;
-}
-
 /*
  * The first packet of a connection: the entry is made and tracked now, but
  * travels with the packet (nf_ct_pkt.c) and enters the table only at
@@ -76,7 +65,6 @@ static unsigned int nfct_new(struct nfct_net *cn, const struct sk_buff *skb,
 			     const struct nfct_tuple *t, unsigned int off,
 			     const struct nfct_l4proto *l4)
 {
-	int max = READ_ONCE(cn->max);
 	enum nfct_track res;
 	struct nfct_tuple rt;
 	struct nfct_conn *ct;
@@ -85,18 +73,9 @@ static unsigned int nfct_new(struct nfct_net *cn, const struct sk_buff *skb,
 		NFCT_STAT_INC(cn, invalid);
 		return NF_ACCEPT;
 	}
-	if (max && atomic_read(&cn->count) >= max && !nfct_make_room(cn, t, max)) {
-		/* As nf_conntrack: the GC's next pass evicts harder. */
-		WRITE_ONCE(cn->gc.early_drop, true);
-		NFCT_STAT_INC(cn, drop);
-		net_warn_ratelimited("nf_ct: table full, dropping packet\n");
+	ct = nfct_conn_new(cn, t, &rt);
+	if (!ct)
 		return NF_DROP;
-	}
-	ct = nfct_conn_alloc(t, &rt);
-	if (!ct) {
-		NFCT_STAT_INC(cn, drop);
-		return NF_DROP;
-	}
 	if (READ_ONCE(cn->acct))
 		__set_bit(NFCT_ACCT, &ct->status);
 	if (READ_ONCE(cn->timestamp))
@@ -105,7 +84,7 @@ static unsigned int nfct_new(struct nfct_net *cn, const struct sk_buff *skb,
 	if (l4->new(ct, skb, off, cn))
 		res = l4->packet(ct, skb, off, NFCT_DIR_ORIGINAL, cn);
 	if (res == NFCT_TRACK_INVALID) {
-		nfct_conn_put(ct);
+		nfct_conn_release(cn, ct);
 		NFCT_STAT_INC(cn, invalid);
 		return NF_ACCEPT;
 	}
@@ -220,7 +199,7 @@ static unsigned int nfct_clash(struct nfct_net *cn, struct nfct_conn *ct)
 				atomic64_add(atomic64_read(&ct->acct[dir].bytes),
 					     &winner->acct[dir].bytes);
 			}
-			nfct_conn_put(ct);
+			nfct_conn_release(cn, ct);
 			NFCT_STAT_INC(cn, clash_resolve);
 			return NF_ACCEPT;
 		}
@@ -230,11 +209,38 @@ static unsigned int nfct_clash(struct nfct_net *cn, struct nfct_conn *ct)
 			return NF_ACCEPT;
 		}
 	}
-	nfct_conn_put(ct);
+	nfct_conn_release(cn, ct);
 	NFCT_STAT_INC(cn, insert_failed);
 	NFCT_STAT_INC(cn, drop);
 	return NF_DROP;
 }
+
+/**
+ * nfct_confirm - put a new entry into the table, at its packet's last hook
+ * @cn: the netns
+ * @ct: the unconfirmed entry; its reference becomes the table's, or is given up
+ *
+ * Only a tuple already taken (-EEXIST) is a clash. The table failing to
+ * take the entry for want of memory (-ENOMEM, -E2BIG, -EBUSY while it
+ * cannot grow) is no race lost: the packet is dropped and counted in drop
+ * alone, not in insert_failed, as nf_conntrack never fails there.
+ *
+ * Return: the packet's verdict.
+ */
+unsigned int nfct_confirm(struct nfct_net *cn, struct nfct_conn *ct)
+{
+	int err = nfct_table_insert(cn, ct);
+
+	if (!err)
+		return NF_ACCEPT;
+	if (err == -EEXIST)
+		return nfct_clash(cn, ct);
+	nfct_conn_release(cn, ct);
+	NFCT_STAT_INC(cn, drop);
+	net_warn_ratelimited("nf_ct: no room for a new entry (%d), dropping packet\n", err);
+	return NF_DROP;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_confirm);
 
 /*
  * A packet sent over loopback meets LOCAL_IN after POSTROUTING, and the
@@ -254,7 +260,7 @@ static bool nfct_pkt_keep_for_input(const struct nfct_net *cn,
 	/* Hooks run under RCU: the record stays valid while it is looked at. */
 	p = nfct_pkt_find(cn, skb);
 	return p && (p->info != IP_CT_NEW || !p->ct ||
-		     test_bit(NFCT_CONFIRMED, &p->ct->status));
+		     nfct_conn_confirmed(p->ct));
 }
 
 static unsigned int nfct_hook_confirm(void *priv, struct sk_buff *skb,
@@ -275,14 +281,11 @@ static unsigned int nfct_hook_confirm(void *priv, struct sk_buff *skb,
 	 * RELATED packets (ICMP errors) point at an entry that is in already;
 	 * a NEW one whose entry was confirmed is an RST that ended it.
 	 */
-	if (info != IP_CT_NEW || test_bit(NFCT_CONFIRMED, &ct->status)) {
-		nfct_conn_put(ct);
+	if (info != IP_CT_NEW || nfct_conn_confirmed(ct)) {
+		nfct_conn_release(cn, ct);
 		return NF_ACCEPT;
 	}
-	/* The record's reference becomes the table's. */
-	if (!nfct_table_insert(cn, ct))
-		return NF_ACCEPT;
-	return nfct_clash(cn, ct);
+	return nfct_confirm(cn, ct);
 }
 
 /*
@@ -360,26 +363,52 @@ err_stat:
 	return err;
 }
 
+/*
+ * Teardown in cleanup_net's three steps, so that a batch of namespaces
+ * waits for one grace period, not one each: the hooks go in .pre_exit (its
+ * grace period then ends every hook in flight), the per-netns parts in
+ * .exit, and in .exit_batch, after one more grace period for the kfree_skb
+ * probes that may still be freeing these namespaces' records
+ * (nf_ct_pkt.c), the tables and counters those records touch.
+ */
+static void __net_exit nfct_net_pre_exit(struct net *net)
+{
+	struct nfct_net *cn = nfct_pernet(net);
+
+	nf_unregister_net_hooks(net, cn->hook_ops, NFCT_HOOKS);
+}
+
 static void __net_exit nfct_net_exit(struct net *net)
 {
 	struct nfct_net *cn = nfct_pernet(net);
 
-	/* Waits for hooks in flight, so nothing touches the table after. */
-	nf_unregister_net_hooks(net, cn->hook_ops, NFCT_HOOKS);
 	nfct_pkt_net_exit(cn);
 	nfct_defrag_net_exit(cn);
 	nfct_gc_net_exit(cn);
 	nfct_proc_net_exit(cn);
 	nfct_sysctl_net_exit(cn);
-	nfct_table_destroy(cn);
-	free_percpu(cn->stat);
+}
+
+static void __net_exit nfct_net_exit_batch(struct list_head *net_exit_list)
+{
+	struct nfct_net *cn;
+	struct net *net;
+
+	synchronize_rcu();
+	list_for_each_entry(net, net_exit_list, exit_list) {
+		cn = nfct_pernet(net);
+		nfct_table_destroy(cn);
+		free_percpu(cn->stat);
+	}
 }
 
 static struct pernet_operations nfct_net_ops = {
-	.init	= nfct_net_init,
-	.exit	= nfct_net_exit,
-	.id	= &nfct_net_id,
-	.size	= sizeof(struct nfct_net),
+	.init		= nfct_net_init,
+	.pre_exit	= nfct_net_pre_exit,
+	.exit		= nfct_net_exit,
+	.exit_batch	= nfct_net_exit_batch,
+	.id		= &nfct_net_id,
+	.size		= sizeof(struct nfct_net),
 };
 
 static int __init nfct_init(void)

@@ -131,7 +131,7 @@ static unsigned int nfct_nat_fn(struct sk_buff *skb,
 			       NF_ACCEPT : NF_DROP;
 		break;
 	case IP_CT_NEW:
-		if (!test_bit(NFCT_CONFIRMED, &ct->status) &&
+		if (!nfct_conn_confirmed(ct) &&
 		    !nfct_nat_initialized(ct, m)) {
 			verdict = nfct_nat_bind(cn, table, ct, skb, state);
 			if (verdict != NF_ACCEPT)

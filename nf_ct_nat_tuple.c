@@ -226,7 +226,7 @@ unsigned int nfct_nat_setup(struct nfct_net *cn, struct nfct_conn *ct,
 	struct nfct_tuple cur, t;
 
 	/* A binding is chosen once, before the entry is in the table. */
-	if (test_bit(NFCT_CONFIRMED, &ct->status))
+	if (nfct_conn_confirmed(ct))
 		return NF_ACCEPT;
 	if (WARN_ON_ONCE(nfct_nat_initialized(ct, m)))
 		return NF_DROP;

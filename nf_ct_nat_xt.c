@@ -10,7 +10,8 @@
  *
  * MASQUERADE follows the interface: when it goes down, or loses the
  * address, the connections masqueraded through it are deleted, as the
- * kernel's do.
+ * kernel's do, from a work item: the notifier runs under RTNL, and the
+ * walk of a large table must hold neither RTNL nor an RCU read section.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,6 +20,8 @@
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter/x_tables.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <net/route.h>
 
 #include "nf_ct_nat.h"
@@ -310,10 +313,55 @@ static bool nfct_masq_match(const struct nfct_conn *ct, void *data)
 	       (!gone->addr || ct->tuplehash[NFCT_DIR_REPLY].tuple.dst == gone->addr);
 }
 
+/*
+ * Cleanups queued at most: as the kernel's MASQUERADE, a storm of events
+ * (thousands of addresses removed) queues no more; what it misses expires.
+ */
+#define NFCT_MASQ_MAX_PENDING	16
+
+static struct workqueue_struct *nfct_masq_wq;
+static atomic_t nfct_masq_pending = ATOMIC_INIT(0);
+
+struct nfct_masq_work {
+	struct work_struct work;
+	struct net *net;		/* referenced */
+	struct nfct_masq_gone gone;
+};
+
+static void nfct_masq_cleanup(struct work_struct *work)
+{
+	struct nfct_masq_work *w = container_of(work, struct nfct_masq_work, work);
+
+	nfct_table_kill(nfct_pernet(w->net), nfct_masq_match, &w->gone);
+	put_net(w->net);
+	kfree(w);
+	atomic_dec(&nfct_masq_pending);
+}
+
+/* From the notifiers, under RTNL: the deletion is left to a work item. */
 static void nfct_masq_kill(struct net *net, const struct nfct_masq_gone *gone)
 {
-	if (atomic_read(&nfct_nat_masq_rules))
-		nfct_table_kill(nfct_pernet(net), nfct_masq_match, (void *)gone);
+	struct nfct_masq_work *w;
+
+	if (!atomic_read(&nfct_nat_masq_rules))
+		return;
+	if (atomic_inc_return(&nfct_masq_pending) > NFCT_MASQ_MAX_PENDING)
+		goto skip;
+	w = kmalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		goto skip;
+	/* A netns on its way out takes its whole table with it. */
+	w->net = maybe_get_net(net);
+	if (!w->net) {
+		kfree(w);
+		goto skip;
+	}
+	w->gone = *gone;
+	INIT_WORK(&w->work, nfct_masq_cleanup);
+	queue_work(nfct_masq_wq, &w->work);
+	return;
+skip:
+	atomic_dec(&nfct_masq_pending);
 }
 
 static int nfct_masq_dev_event(struct notifier_block *nb, unsigned long event,
@@ -355,9 +403,12 @@ int nfct_nat_xt_init(void)
 {
 	int err;
 
+	nfct_masq_wq = alloc_workqueue("nf_ct_masq", WQ_UNBOUND, 0);
+	if (!nfct_masq_wq)
+		return -ENOMEM;
 	err = register_netdevice_notifier(&nfct_masq_dev_notifier);
 	if (err)
-		return err;
+		goto err_wq;
 	err = register_inetaddr_notifier(&nfct_masq_addr_notifier);
 	if (err)
 		goto err_dev;
@@ -370,6 +421,8 @@ err_addr:
 	unregister_inetaddr_notifier(&nfct_masq_addr_notifier);
 err_dev:
 	unregister_netdevice_notifier(&nfct_masq_dev_notifier);
+err_wq:
+	destroy_workqueue(nfct_masq_wq);
 	return err;
 }
 
@@ -378,4 +431,6 @@ void nfct_nat_xt_exit(void)
 	xt_unregister_targets(nfct_nat_targets, ARRAY_SIZE(nfct_nat_targets));
 	unregister_inetaddr_notifier(&nfct_masq_addr_notifier);
 	unregister_netdevice_notifier(&nfct_masq_dev_notifier);
+	/* No notifier queues more: the queued cleanups finish first. */
+	destroy_workqueue(nfct_masq_wq);
 }

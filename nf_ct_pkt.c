@@ -60,7 +60,7 @@ static void nfct_pkt_free(struct nfct_pkt *p)
 	atomic_dec(&p->cn->pending);
 	atomic_dec(&nfct_pkt_count);
 	if (p->ct)
-		nfct_conn_put(p->ct);
+		nfct_conn_release(p->cn, p->ct);
 	call_rcu(&p->rcu, nfct_pkt_free_rcu);
 }
 
@@ -136,7 +136,7 @@ unsigned int nfct_pkt_hold(struct nfct_net *cn, const struct sk_buff *skb,
 	if (likely(!nfct_pkt_attach(cn, skb, ct, info)))
 		return NF_ACCEPT;
 	if (ct)
-		nfct_conn_put(ct);
+		nfct_conn_release(cn, ct);
 	NFCT_STAT_INC(cn, drop);
 	return NF_DROP;
 }
@@ -325,13 +325,16 @@ static void nfct_pkt_reap(struct work_struct *work)
 				   NFCT_PKT_REAP_EVERY);
 }
 
-/* Once no hook of @cn can run: its packets still alive keep no record. */
+/*
+ * Once no hook of @cn can run: its packets still alive keep no record. A
+ * kfree_skb probe may still be freeing one that it unlinked first; the
+ * caller waits a grace period before @cn's memory goes (nfct_net_exit_batch).
+ */
 void nfct_pkt_net_exit(struct nfct_net *cn)
 {
-	/* Neither the reaper nor the drop probe may be freeing one of ours after. */
+	/* The reaper is not freeing one of ours after this. */
 	cancel_delayed_work_sync(&nfct_pkt_reaper);
 	nfct_pkt_sweep(cn, 0);
-	synchronize_rcu();
 	if (atomic_read(&nfct_pkt_count))
 		queue_delayed_work(system_power_efficient_wq, &nfct_pkt_reaper,
 				   NFCT_PKT_REAP_EVERY);

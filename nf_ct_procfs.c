@@ -84,13 +84,16 @@ void nfct_seq_print_conn(struct seq_file *s, const struct nfct_conn *ct,
 EXPORT_SYMBOL_IF_KUNIT(nfct_seq_print_conn);
 
 /*
- * Reader state. The rhashtable walker keeps its place between read() calls,
- * so a long listing costs one pass, not a re-walk per chunk.
+ * Reader state. The walk resumes after the entry it gave last, in the
+ * table's own order that resizes keep (nfct_table_walk_next): a long
+ * listing costs one pass, not a re-walk per chunk, and a table growing or
+ * shrinking meanwhile neither repeats an entry nor drops one.
  */
 struct nfct_proc_iter {
-	struct rhashtable_iter hti;
 	struct nfct_net *cn;
-	loff_t pos;		/* index of the entry hti last returned; -1 before the first */
+	struct nfct_walk_pos before;	/* the walk before the entry at pos */
+	struct nfct_walk_pos at;	/* at it */
+	loff_t pos;		/* index of the entry at @at; -1 before the first */
 };
 
 static bool nfct_proc_listed(const struct nfct_tuple_node *n)
@@ -98,28 +101,22 @@ static bool nfct_proc_listed(const struct nfct_tuple_node *n)
 	const struct nfct_conn *ct = nfct_conn_of(n);
 
 	return n->dir == NFCT_DIR_ORIGINAL &&
-	       test_bit(NFCT_CONFIRMED, &ct->status) &&
+	       nfct_conn_confirmed(ct) &&
 	       !test_bit(NFCT_DYING, &ct->status) && !nfct_is_expired(ct);
 }
 
-/* Next listed entry; @peek first re-offers the one returned last time. */
-static struct nfct_tuple_node *nfct_proc_advance(struct nfct_proc_iter *it,
-						 bool peek)
+/* The entry after the last one returned, which becomes the last. */
+static struct nfct_tuple_node *nfct_proc_advance(struct nfct_proc_iter *it)
 {
+	struct nfct_walk_pos at;
 	struct nfct_tuple_node *n;
 
-	for (;;) {
-		n = peek ? rhashtable_walk_peek(&it->hti) :
-			   rhashtable_walk_next(&it->hti);
-		peek = false;
-		if (IS_ERR(n)) {
-			if (PTR_ERR(n) == -EAGAIN)
-				continue;	/* table resized: the walk goes on in the new one */
-			return NULL;
-		}
-		if (!n || nfct_proc_listed(n))
-			return n;
+	n = nfct_table_walk_next(it->cn, &it->at, &at, nfct_proc_listed);
+	if (n) {
+		it->before = it->at;
+		it->at = at;
 	}
+	return n;
 }
 
 static void *nfct_seq_start(struct seq_file *s, loff_t *pos)
@@ -127,41 +124,41 @@ static void *nfct_seq_start(struct seq_file *s, loff_t *pos)
 {
 	struct nfct_proc_iter *it = s->private;
 	struct nfct_tuple_node *n = NULL;
-	loff_t steps;
 
-	if (*pos < it->pos || (*pos == 0 && it->pos != -1)) {
-		rhashtable_walk_exit(&it->hti);
-		rhashtable_walk_enter(&it->cn->table, &it->hti);
+	rcu_read_lock();
+	if (*pos < it->pos) {
+		memset(&it->before, 0, sizeof(it->before));
+		memset(&it->at, 0, sizeof(it->at));
 		it->pos = -1;
 	}
-	rhashtable_walk_start(&it->hti);
-	steps = *pos - it->pos;
-	if (steps == 0)
-		return nfct_proc_advance(it, true);
-	while (steps-- > 0) {
-		n = nfct_proc_advance(it, false);
+	if (*pos == it->pos)	/* the entry that did not fit last time, again */
+		return nfct_table_walk_next(it->cn, &it->before, &it->at, nfct_proc_listed);
+	/* Past the end, the walk stays where its last entry was: NULL again. */
+	while (it->pos < *pos) {
+		n = nfct_proc_advance(it);
 		if (!n)
 			break;
+		it->pos++;
 	}
-	it->pos = *pos;
 	return n;
 }
 
 static void *nfct_seq_next(struct seq_file *s, void *v, loff_t *pos)
 {
 	struct nfct_proc_iter *it = s->private;
+	struct nfct_tuple_node *n;
 
 	++*pos;
-	it->pos = *pos;
-	return nfct_proc_advance(it, false);
+	n = nfct_proc_advance(it);
+	if (n)
+		it->pos = *pos;
+	return n;
 }
 
 static void nfct_seq_stop(struct seq_file *s, void *v)
 	__releases(RCU)
 {
-	struct nfct_proc_iter *it = s->private;
-
-	rhashtable_walk_stop(&it->hti);
+	rcu_read_unlock();
 }
 
 static int nfct_seq_show(struct seq_file *s, void *v)
@@ -197,7 +194,6 @@ static int nfct_proc_open(struct inode *inode, struct file *file)
 	}
 	it->cn = cn;
 	it->pos = -1;
-	rhashtable_walk_enter(&cn->table, &it->hti);
 	return 0;
 }
 
@@ -207,7 +203,6 @@ static int nfct_proc_release(struct inode *inode, struct file *file)
 	struct nfct_proc_iter *it = s->private;
 	struct net *net = it->cn->net;
 
-	rhashtable_walk_exit(&it->hti);
 	put_net(net);
 	return seq_release_private(inode, file);
 }

@@ -14,7 +14,8 @@
  * Entries are freed after an RCU grace period; hooks run under RCU and need
  * no reference of their own.
  */
-#include <linux/jhash.h>
+#include <linux/bitrev.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/siphash.h>
@@ -53,23 +54,26 @@ static u32 nfct_tuple_siphash(const struct nfct_tuple *t)
 }
 
 /*
- * The bucket hash: the tuple's SipHash mixed with rhashtable's per-table
- * seed (new at every rehash, so a rehash also moves every entry). A node
- * keeps its SipHash (nfct_tuple_node.hash, set at insert), so that growing
- * the table, which moves every node each time it doubles, and removing a
- * node only mix: measured with the table growing to 100k entries, the
- * rehash worker was the largest single cost of making new entries.
+ * The bucket hash is the tuple's SipHash alone; rhashtable's per-table seed
+ * is not mixed in. The key, random per module load, already keeps remote
+ * peers from aiming tuples at one bucket, and a hash that is the same in
+ * every table gives the walk (nfct_table_walk_next) an order that survives
+ * resizes. A node keeps its SipHash (nfct_tuple_node.hash, set at insert),
+ * so that growing the table, which moves every node each time it doubles,
+ * and removing a node compute nothing: measured with the table growing to
+ * 100k entries, the rehash worker was the largest single cost of making
+ * new entries.
  */
 u32 nfct_tuple_hash(const void *data, u32 len, u32 seed)
 {
-	return jhash_1word(nfct_tuple_siphash(data), seed);
+	return nfct_tuple_siphash(data);
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_tuple_hash);
 
 /* The same for a node in the table, from its kept SipHash. */
 u32 nfct_node_hash(const void *data, u32 len, u32 seed)
 {
-	return jhash_1word(((const struct nfct_tuple_node *)data)->hash, seed);
+	return ((const struct nfct_tuple_node *)data)->hash;
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_node_hash);
 
@@ -154,6 +158,73 @@ void nfct_conn_put(struct nfct_conn *ct)
 }
 EXPORT_SYMBOL_GPL(nfct_conn_put);	/* for nf_ct_nat.ko */
 
+/* Room for one more entry: evict what nf_conntrack would, or say there is none. */
+static bool nfct_table_make_room(struct nfct_net *cn, const struct nfct_tuple *t,
+				 int max)
+{
+	unsigned int evicted = nfct_table_early_drop(cn, t);
+
+	if (evicted)
+		NFCT_STAT_ADD(cn, early_drop, evicted);
+	return atomic_read(&cn->count) + atomic_read(&cn->unconfirmed) <= max;
+}
+
+/**
+ * nfct_conn_new - a new entry of @cn, counted against its max from now on
+ * @cn: the netns
+ * @orig: the entry's original tuple
+ * @reply: its reply tuple
+ *
+ * nf_conntrack counts an entry when it is allocated, not when it is
+ * confirmed: a burst of first packets all waiting for their confirmation
+ * (queued to userspace, say) cannot make more entries than max.
+ * An entry that never gets in is given back with nfct_conn_release().
+ *
+ * Return: the entry, or NULL (counted in drop) if the table is full after
+ * eviction or there is no memory.
+ */
+struct nfct_conn *nfct_conn_new(struct nfct_net *cn, const struct nfct_tuple *orig,
+				const struct nfct_tuple *reply)
+{
+	int max = READ_ONCE(cn->max);
+	struct nfct_conn *ct;
+
+	if (max && atomic_inc_return(&cn->unconfirmed) + atomic_read(&cn->count) > max &&
+	    !nfct_table_make_room(cn, orig, max)) {
+		atomic_dec(&cn->unconfirmed);
+		/* As nf_conntrack: the GC's next pass evicts harder. */
+		WRITE_ONCE(cn->gc.early_drop, true);
+		NFCT_STAT_INC(cn, drop);
+		net_warn_ratelimited("nf_ct: table full, dropping packet\n");
+		return NULL;
+	}
+	if (!max)
+		atomic_inc(&cn->unconfirmed);
+	ct = nfct_conn_alloc(orig, reply);
+	if (!ct) {
+		atomic_dec(&cn->unconfirmed);
+		NFCT_STAT_INC(cn, drop);
+		return NULL;
+	}
+	__set_bit(NFCT_UNCONFIRMED, &ct->status);
+	return ct;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_conn_new);
+
+/* Give up a reference; an entry that never got in no longer counts against max. */
+void nfct_conn_release(struct nfct_net *cn, struct nfct_conn *ct)
+{
+	/*
+	 * Only the one holder of an unconfirmed entry has the bit to clear;
+	 * the plain test first spares shared entries a locked write.
+	 */
+	if (test_bit(NFCT_UNCONFIRMED, &ct->status) &&
+	    test_and_clear_bit(NFCT_UNCONFIRMED, &ct->status))
+		atomic_dec(&cn->unconfirmed);
+	nfct_conn_put(ct);
+}
+EXPORT_SYMBOL_GPL(nfct_conn_release);	/* for nf_ct_nat.ko */
+
 int nfct_table_init(struct nfct_net *cn)
 {
 	int err = rhashtable_init(&cn->table, &nfct_table_params);
@@ -227,7 +298,7 @@ struct nfct_tuple_node *nfct_table_lookup(struct nfct_net *cn,
 	if (!n)
 		return NULL;
 	ct = nfct_conn_of(n);
-	if (!test_bit(NFCT_CONFIRMED, &ct->status) ||
+	if (!nfct_conn_confirmed(ct) ||
 	    test_bit(NFCT_DYING, &ct->status))
 		return NULL;
 	if (nfct_is_expired(ct)) {
@@ -256,7 +327,7 @@ struct nfct_tuple_node *nfct_table_lookup_settled(struct nfct_net *cn,
 
 	for (spins = 0; spins < NFCT_SETTLE_SPINS; spins++) {
 		n = rhashtable_lookup(&cn->table, t, nfct_table_params);
-		if (!n || test_bit(NFCT_CONFIRMED, &nfct_conn_of(n)->status))
+		if (!n || nfct_conn_confirmed(nfct_conn_of(n)))
 			break;
 		cpu_relax();
 	}
@@ -268,8 +339,14 @@ static void nfct_table_confirmed(struct nfct_net *cn, struct nfct_conn *ct)
 {
 	ct->start_ns = ktime_get_real_ns();
 	nfct_bysrc_add(cn, ct);
+	/* Counted in the table before it leaves the unconfirmed: never under. */
 	atomic_inc(&cn->count);
-	/* Lockless readers that see CONFIRMED must see the whole entry. */
+	if (test_and_clear_bit(NFCT_UNCONFIRMED, &ct->status))
+		atomic_dec(&cn->unconfirmed);
+	/*
+	 * Release: lockless readers test the bit with acquire
+	 * (nfct_conn_confirmed) and then read what was written above.
+	 */
 	smp_mb__before_atomic();
 	set_bit(NFCT_CONFIRMED, &ct->status);
 	nfct_gc_confirmed(cn, ct);
@@ -396,7 +473,7 @@ unsigned int nfct_table_early_drop(struct nfct_net *cn, const struct nfct_tuple 
 	for (i = 0; i < NFCT_EVICTION_RANGE && !dropped; i++) {
 		rht_for_each_entry_rcu(n, pos, tbl, (hash + i) & (tbl->size - 1), node) {
 			ct = nfct_conn_of(n);
-			if (!test_bit(NFCT_CONFIRMED, &ct->status) ||
+			if (!nfct_conn_confirmed(ct) ||
 			    test_bit(NFCT_DYING, &ct->status))
 				continue;
 			if (nfct_is_expired(ct)) {
@@ -421,7 +498,7 @@ EXPORT_SYMBOL_IF_KUNIT(nfct_table_early_drop);
 bool nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct)
 {
 	/* A walk can meet an entry whose insert has not finished. */
-	if (!test_bit(NFCT_CONFIRMED, &ct->status) ||
+	if (!nfct_conn_confirmed(ct) ||
 	    test_and_set_bit(NFCT_DYING, &ct->status))
 		return false;
 	nfct_bysrc_del(cn, ct);
@@ -435,6 +512,109 @@ bool nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct)
 }
 EXPORT_SYMBOL_GPL(nfct_table_delete);	/* for nf_ct_nat.ko */
 
+/*
+ * The walk's order: by the bit-reversed SipHash of the node, then by its
+ * address. A table of 2^s buckets keeps a node in the bucket of its hash's
+ * low s bits, so its buckets taken in bit-reversed index order hold the
+ * nodes in this order of their keys' top s bits, at any size. A walk that
+ * remembers the last node it gave resumes after it in whatever table there
+ * is by then: a resize neither repeats nor skips a node that stays in.
+ */
+static bool nfct_walk_before(u32 key, unsigned long addr, u32 key2,
+			     unsigned long addr2)
+{
+	return key < key2 || (key == key2 && addr < addr2);
+}
+
+/* The first node after @from in one bucket table that @want accepts. */
+static struct nfct_tuple_node *
+nfct_walk_tbl(const struct bucket_table *tbl, const struct nfct_walk_pos *from,
+	      bool (*want)(const struct nfct_tuple_node *n))
+{
+	unsigned int bits = ilog2(tbl->size), mask = tbl->size - 1;
+	struct nfct_tuple_node *n, *best = NULL;
+	unsigned int prefix, b;
+	struct rhash_head *pos;
+	u32 key, best_key = 0;
+
+	/* A table has at least 4 buckets (rhashtable's HASH_MIN_SIZE). */
+	prefix = from->started ? from->key >> (32 - bits) : 0;
+	for (; prefix <= mask; prefix++) {
+		b = bitrev32(prefix << (32 - bits));
+		rht_for_each_entry_rcu(n, pos, tbl, b, node) {
+			/*
+			 * A node that the rehash moves while we walk leads
+			 * on into its new table's chain: not this bucket's.
+			 */
+			if ((n->hash & mask) != b)
+				continue;
+			key = bitrev32(n->hash);
+			if (from->started &&
+			    !nfct_walk_before(from->key, from->addr, key, (unsigned long)n))
+				continue;
+			if (best && !nfct_walk_before(key, (unsigned long)n, best_key,
+						      (unsigned long)best))
+				continue;
+			if (want(n)) {
+				best = n;
+				best_key = key;
+			}
+		}
+		if (best)
+			return best;
+	}
+	return NULL;
+}
+
+/**
+ * nfct_table_walk_next - the node after @from that @want accepts
+ * @cn: the netns
+ * @from: where the walk is; a zeroed one is before the first node
+ * @at: set to the position of the node returned
+ * @want: which nodes the walk is for; called under RCU
+ *
+ * Call under RCU; the node is valid until the read section ends, and the
+ * walk may go on in a later one from @at. A node inserted behind the walk
+ * is not seen; every node in the table all along is returned exactly once.
+ *
+ * Return: the node, or NULL at the end.
+ */
+struct nfct_tuple_node *nfct_table_walk_next(struct nfct_net *cn,
+					     const struct nfct_walk_pos *from,
+					     struct nfct_walk_pos *at,
+					     bool (*want)(const struct nfct_tuple_node *n))
+{
+	struct nfct_tuple_node *n, *best = NULL;
+	const struct bucket_table *tbl;
+
+	tbl = rht_dereference_rcu(cn->table.tbl, &cn->table);
+	do {
+		n = nfct_walk_tbl(tbl, from, want);
+		if (n && (!best || nfct_walk_before(bitrev32(n->hash), (unsigned long)n,
+						    bitrev32(best->hash),
+						    (unsigned long)best)))
+			best = n;
+		/*
+		 * During a rehash a node is linked into the future table
+		 * before it is unlinked from this one: one we did not meet
+		 * here is there. The barrier is the one rhashtable's lookups
+		 * take before they read future_tbl.
+		 */
+		smp_rmb();
+		tbl = rht_dereference_rcu(tbl->future_tbl, &cn->table);
+	} while (tbl);
+	if (best) {
+		at->key = bitrev32(best->hash);
+		at->addr = (unsigned long)best;
+		at->started = true;
+	}
+	return best;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_table_walk_next);
+
+/* Entries looked at per RCU read section of a kill, between reschedules. */
+#define NFCT_KILL_BATCH		256
+
 /**
  * nfct_table_kill - delete every entry of @cn that @match selects
  * @cn: the netns
@@ -442,7 +622,10 @@ EXPORT_SYMBOL_GPL(nfct_table_delete);	/* for nf_ct_nat.ko */
  * @data: passed to @match
  *
  * For events that end connections wholesale (an interface going down
- * under MASQUERADE). Process context; it walks the whole table.
+ * under MASQUERADE). Process context: it walks the whole table, leaving
+ * its RCU read section and rescheduling every NFCT_KILL_BATCH entries, so
+ * that a table of a million entries holds back neither grace periods nor
+ * other tasks.
  *
  * Return: the number of entries deleted.
  */
@@ -450,22 +633,25 @@ unsigned int nfct_table_kill(struct nfct_net *cn,
 			     bool (*match)(const struct nfct_conn *ct, void *data),
 			     void *data)
 {
-	struct rhashtable_iter iter;
+	struct nfct_walk_pos pos = {}, at;
 	struct nfct_tuple_node *n;
-	unsigned int killed = 0;
+	unsigned int killed = 0, i;
 
-	rhashtable_walk_enter(&cn->table, &iter);
-	rhashtable_walk_start(&iter);
-	while ((n = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(n))
-			continue;	/* -EAGAIN: resized, the walk goes on */
-		if (!nfct_node_is_primary(n) || !match(nfct_conn_of(n), data))
-			continue;
-		if (nfct_table_delete(cn, nfct_conn_of(n)))
-			killed++;
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
+	might_sleep();
+	do {
+		rcu_read_lock();
+		for (i = 0; i < NFCT_KILL_BATCH; i++) {
+			n = nfct_table_walk_next(cn, &pos, &at, nfct_node_is_primary);
+			if (!n)
+				break;
+			pos = at;
+			if (match(nfct_conn_of(n), data) &&
+			    nfct_table_delete(cn, nfct_conn_of(n)))
+				killed++;
+		}
+		rcu_read_unlock();
+		cond_resched();
+	} while (n);
 	return killed;
 }
 EXPORT_SYMBOL_GPL(nfct_table_kill);	/* for nf_ct_nat.ko */

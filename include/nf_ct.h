@@ -92,6 +92,7 @@ struct nfct_tuple_node {
 #define NFCT_TSTAMP	25
 #define NFCT_FREE_HALF	26	/* table teardown met one of the two nodes */
 #define NFCT_BYSRC	27	/* in the index by original source (nf_ct_bysrc.c) */
+#define NFCT_UNCONFIRMED 28	/* counted in nfct_net.unconfirmed (nfct_conn_new) */
 
 /* What one side of a TCP connection has sent, for window tracking. */
 struct nfct_tcp_seen {
@@ -275,6 +276,7 @@ struct nfct_net {
 	struct rhltable bysrc;		/* SNAT'ed entries by original source */
 	struct nfct_gc gc;
 	atomic_t count;			/* entries in the table */
+	atomic_t unconfirmed;		/* made, not yet in: they count against max too */
 	int max;			/* entries allowed, 0: no limit */
 	atomic_t pending;		/* packets with a record (nf_ct_pkt.c) */
 	struct nfct_stat __percpu *stat;
@@ -311,6 +313,7 @@ bool nfct_bysrc_find(struct nfct_net *cn, const struct nfct_tuple *t,
 
 /* nf_ct_core.c */
 struct nfct_net *nfct_pernet(const struct net *net);
+unsigned int nfct_confirm(struct nfct_net *cn, struct nfct_conn *ct);
 extern int nfct_max_param;
 
 /* nf_ct_pkt.c */
@@ -348,6 +351,13 @@ int nfct_tuple_from_quote(const struct sk_buff *skb, unsigned int off,
 bool nfct_tuple_invert(struct nfct_tuple *inv, const struct nfct_tuple *t);
 
 /* nf_ct_table.c */
+/* Where a walk of the table is (nfct_table_walk_next); zeroed: at the start. */
+struct nfct_walk_pos {
+	u32 key;		/* the last node's SipHash, bit-reversed */
+	unsigned long addr;	/* and its address, for equal hashes */
+	bool started;
+};
+
 int nfct_table_init(struct nfct_net *cn);
 void nfct_table_destroy(struct nfct_net *cn);
 unsigned int nfct_table_buckets(struct nfct_net *cn);
@@ -362,10 +372,17 @@ unsigned int nfct_table_kill(struct nfct_net *cn,
 			     bool (*match)(const struct nfct_conn *ct, void *data),
 			     void *data);
 unsigned int nfct_table_early_drop(struct nfct_net *cn, const struct nfct_tuple *t);
+struct nfct_tuple_node *nfct_table_walk_next(struct nfct_net *cn,
+					     const struct nfct_walk_pos *from,
+					     struct nfct_walk_pos *at,
+					     bool (*want)(const struct nfct_tuple_node *n));
 int nfct_default_max(void);
 struct nfct_conn *nfct_conn_alloc(const struct nfct_tuple *orig,
 				  const struct nfct_tuple *reply);
+struct nfct_conn *nfct_conn_new(struct nfct_net *cn, const struct nfct_tuple *orig,
+				const struct nfct_tuple *reply);
 void nfct_conn_put(struct nfct_conn *ct);
+void nfct_conn_release(struct nfct_net *cn, struct nfct_conn *ct);
 int nfct_conn_cache_init(void);
 void nfct_conn_cache_destroy(void);
 extern const struct rhashtable_params nfct_table_params;
@@ -412,6 +429,17 @@ static inline const struct nfct_l4proto *nfct_l4proto_find(u8 protonum)
 static inline bool nfct_skb_untracked(const struct sk_buff *skb)
 {
 	return skb_get_nfct(skb) == IP_CT_UNTRACKED;
+}
+
+/*
+ * In the table, every field set. The acquire pairs with the full barrier
+ * before nfct_table_confirmed() sets the bit: a lockless reader that finds
+ * a node and sees the bit also sees start_ns, the by-source link and the
+ * count that were written before it.
+ */
+static inline bool nfct_conn_confirmed(const struct nfct_conn *ct)
+{
+	return test_bit_acquire(NFCT_CONFIRMED, &ct->status);
 }
 
 static inline struct nfct_conn *nfct_conn_of(const struct nfct_tuple_node *n)

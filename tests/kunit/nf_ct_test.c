@@ -820,6 +820,221 @@ static void gc_early_drop_after_full(struct kunit *test)
 	nfct_table_destroy(cn);
 }
 
+/* A table with per-CPU counters, for the cases that go through the stats. */
+static struct nfct_net *table_new_counted(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+
+	cn->stat = alloc_percpu(struct nfct_stat);
+	KUNIT_ASSERT_NOT_NULL(test, cn->stat);
+	return cn;
+}
+
+static void table_free_counted(struct nfct_net *cn)
+{
+	nfct_table_destroy(cn);
+	free_percpu(cn->stat);
+}
+
+#define STAT_SUM(cn, field) ({					\
+	unsigned int __sum = 0;					\
+	int __cpu;						\
+	for_each_possible_cpu(__cpu)				\
+		__sum += per_cpu_ptr((cn)->stat, __cpu)->field;	\
+	__sum;							\
+})
+
+/* nfct_confirm under RCU, as the hooks run it. */
+static unsigned int confirm(struct nfct_net *cn, struct nfct_conn *ct)
+{
+	unsigned int verdict;
+
+	rcu_read_lock();
+	verdict = nfct_confirm(cn, ct);
+	rcu_read_unlock();
+	return verdict;
+}
+
+/* table_add's tuples for @id, without an entry. */
+static void table_tuples(struct kunit *test, u32 id, struct nfct_tuple *o,
+			 struct nfct_tuple *r)
+{
+	*o = (struct nfct_tuple){
+		.src = htonl(0x0a000000 | (id >> 16)),
+		.dst = B_ADDR,
+		.sport = htons(id & 0xffff),
+		.dport = htons(53),
+		.protonum = IPPROTO_UDP,
+	};
+	KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(r, o));
+}
+
+/*
+ * Entries count against max from their allocation: first packets waiting
+ * for confirmation cannot make more entries than max between them. Giving
+ * one up, or confirming it, moves it out of the unconfirmed count.
+ */
+static void max_counts_unconfirmed(struct kunit *test)
+{
+	struct nfct_net *cn = table_new_counted(test);
+	struct nfct_conn *ct[4];
+	struct nfct_tuple o, r;
+	int i;
+
+	cn->max = 3;
+	for (i = 0; i < 3; i++) {
+		table_tuples(test, i, &o, &r);
+		ct[i] = nfct_conn_new(cn, &o, &r);
+		KUNIT_ASSERT_NOT_NULL(test, ct[i]);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->unconfirmed), 3);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 0);
+	table_tuples(test, 3, &o, &r);
+	KUNIT_EXPECT_NULL(test, nfct_conn_new(cn, &o, &r));
+	KUNIT_EXPECT_EQ(test, STAT_SUM(cn, drop), 1U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->unconfirmed), 3);
+
+	/* One given up: room for one more. */
+	nfct_conn_release(cn, ct[2]);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->unconfirmed), 2);
+	ct[3] = nfct_conn_new(cn, &o, &r);
+	KUNIT_ASSERT_NOT_NULL(test, ct[3]);
+
+	/* Confirmed ones move to the table's count; the sum stays at max. */
+	KUNIT_EXPECT_EQ(test, confirm(cn, ct[0]), (unsigned int)NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, confirm(cn, ct[1]), (unsigned int)NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->unconfirmed), 1);
+	table_tuples(test, 4, &o, &r);
+	KUNIT_EXPECT_NULL(test, nfct_conn_new(cn, &o, &r));
+	nfct_conn_release(cn, ct[3]);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->unconfirmed), 0);
+	/* An entry not made by nfct_conn_new is not in the count to leave it. */
+	nfct_conn_release(cn, make_conn(test, IPPROTO_UDP));
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->unconfirmed), 0);
+	table_free_counted(cn);
+}
+
+/*
+ * Only a tuple already taken is a clash. A table that cannot take the
+ * entry (here at rhashtable's element limit, -E2BIG, as at -ENOMEM) drops
+ * the packet and counts it in drop, not in insert_failed; nothing leaks.
+ */
+static void confirm_table_refusal_is_no_clash(struct kunit *test)
+{
+	struct nfct_net *cn = table_new_counted(test);
+	struct nfct_tuple o, r;
+	struct nfct_conn *ct;
+
+	table_add(test, cn, 1, 30 * HZ);
+	cn->table.max_elems = 2;	/* the two nodes of the entry in */
+	table_tuples(test, 2, &o, &r);
+	ct = nfct_conn_new(cn, &o, &r);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_EXPECT_EQ(test, confirm(cn, ct), (unsigned int)NF_DROP);
+	KUNIT_EXPECT_EQ(test, STAT_SUM(cn, drop), 1U);
+	KUNIT_EXPECT_EQ(test, STAT_SUM(cn, insert_failed), 0U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->unconfirmed), 0);
+
+	/* A real clash still is one. */
+	cn->table.max_elems = 1U << 31;
+	table_tuples(test, 1, &o, &r);
+	o.protonum = r.protonum = IPPROTO_TCP;	/* no clash resolution for TCP */
+	ct = nfct_conn_new(cn, &o, &r);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_EXPECT_EQ(test, confirm(cn, ct), (unsigned int)NF_ACCEPT);
+	ct = nfct_conn_new(cn, &o, &r);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_EXPECT_EQ(test, confirm(cn, ct), (unsigned int)NF_DROP);
+	KUNIT_EXPECT_EQ(test, STAT_SUM(cn, insert_failed), 1U);
+	KUNIT_EXPECT_EQ(test, STAT_SUM(cn, drop), 2U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->unconfirmed), 0);
+	table_free_counted(cn);
+}
+
+static bool walk_original(const struct nfct_tuple_node *n)
+{
+	return n->dir == NFCT_DIR_ORIGINAL;
+}
+
+/*
+ * A walk that resizes interrupt goes on where it was: with the table grown
+ * many times over between two steps, and shrunk again between two later
+ * ones, every entry that was in all along is met exactly once. (The
+ * rhashtable walker that the proc listing used before starts again at the
+ * top of the new table, and meets again all it had met.)
+ */
+static void table_walk_survives_resize(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	struct nfct_conn **ct = kunit_kcalloc(test, 3200, sizeof(*ct), GFP_KERNEL);
+	u8 *seen = kunit_kzalloc(test, 3200, GFP_KERNEL);
+	struct nfct_walk_pos pos = {}, at;
+	unsigned int i, steps = 0, twice = 0, missed = 0, small, big = 0;
+	struct nfct_tuple_node *n;
+	u16 id;
+
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	for (i = 0; i < 200; i++)
+		ct[i] = table_add(test, cn, i, 30 * HZ);
+	table_settle(cn);
+	small = nfct_table_buckets(cn);
+	for (;;) {
+		rcu_read_lock();
+		n = nfct_table_walk_next(cn, &pos, &at, walk_original);
+		id = n ? ntohs(n->tuple.sport) : 0;
+		rcu_read_unlock();
+		if (!n)
+			break;
+		KUNIT_ASSERT_LT(test, ++steps, 4000U);
+		pos = at;
+		if (id < 200 && seen[id]++)
+			twice++;
+		if (steps == 50) {
+			for (i = 200; i < 3200; i++)
+				ct[i] = table_add(test, cn, i, 30 * HZ);
+			table_settle(cn);
+			big = nfct_table_buckets(cn);
+		}
+		if (steps == 120) {
+			for (i = 200; i < 3200; i++)
+				KUNIT_EXPECT_TRUE(test, nfct_table_delete(cn, ct[i]));
+			table_settle(cn);
+		}
+	}
+	for (i = 0; i < 200; i++)
+		missed += !seen[i];
+	KUNIT_EXPECT_GE(test, big, 8 * small);
+	KUNIT_EXPECT_LT(test, nfct_table_buckets(cn), big);
+	KUNIT_EXPECT_EQ(test, twice, 0U);
+	KUNIT_EXPECT_EQ(test, missed, 0U);
+	nfct_table_destroy(cn);
+}
+
+/* A kill walks the table once, whatever it deletes: each match, once. */
+static bool kill_odd(const struct nfct_conn *ct, void *data)
+{
+	unsigned int *calls = data;
+
+	(*calls)++;
+	return ntohs(ct->tuplehash[NFCT_DIR_ORIGINAL].tuple.sport) % 2;
+}
+
+static void table_kill_in_batches(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	unsigned int i, calls = 0;
+
+	for (i = 0; i < 1000; i++)
+		table_add(test, cn, i, 30 * HZ);
+	KUNIT_EXPECT_EQ(test, nfct_table_kill(cn, kill_odd, &calls), 500U);
+	KUNIT_EXPECT_EQ(test, calls, 1000U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 500);
+	nfct_table_destroy(cn);
+}
+
 /* nf_conntrack's default: one entry per bucket of its RAM-sized table. */
 static void default_max_from_ram(struct kunit *test)
 {
@@ -861,6 +1076,10 @@ static struct kunit_case table_cases[] = {
 	KUNIT_CASE(gc_frees_only_expired),
 	KUNIT_CASE(gc_batches_are_bounded),
 	KUNIT_CASE(table_nat_clash_reply_only),
+	KUNIT_CASE(max_counts_unconfirmed),
+	KUNIT_CASE(confirm_table_refusal_is_no_clash),
+	KUNIT_CASE(table_walk_survives_resize),
+	KUNIT_CASE(table_kill_in_batches),
 	{}
 };
 
@@ -879,8 +1098,11 @@ static void hash_is_a_function_of_the_tuple(struct kunit *test)
 	u32 h = nfct_tuple_hash(&a, sizeof(a), 7);
 
 	KUNIT_EXPECT_EQ(test, nfct_tuple_hash(&b, sizeof(b), 7), h);
-	/* Every field takes part; so does the table's seed. */
-	KUNIT_EXPECT_NE(test, nfct_tuple_hash(&a, sizeof(a), 8), h);
+	/*
+	 * The table's seed takes no part: a node keeps its hash's low bits
+	 * as its bucket in every table (the walk's order). Every field does.
+	 */
+	KUNIT_EXPECT_EQ(test, nfct_tuple_hash(&a, sizeof(a), 8), h);
 	b.src ^= htonl(1);
 	KUNIT_EXPECT_NE(test, nfct_tuple_hash(&b, sizeof(b), 7), h);
 	b = a;

@@ -1,15 +1,17 @@
 #!/bin/bash
 # Limits and counters: net.nf_ct.max per netns (default: nf_conntrack's,
 # from RAM), a full table of ASSURED entries drops the next new flow with a
-# rate-limited message and a counter, 0 lifts the limit, and
-# /proc/net/stat/nf_ct has nf_conntrack's columns.
+# rate-limited message and a counter, 0 lifts the limit, first packets
+# waiting for confirmation (held in an NFQUEUE) count against it, and
+# /proc/net/stat/nf_ct has nf_conntrack's columns. A listing that the
+# table's growth interrupts goes on where it was.
 . "$(dirname "$0")/lib.sh"
 require_nf_ct
 
 cli=$(ns_add lcli) && srv=$(ns_add lsrv) || tap_bail "cannot create namespaces"
 veth_link "$cli" 10.3.0.1/24 "$srv" 10.3.0.2/24 || tap_bail "cannot link namespaces"
 
-tap_begin 9
+tap_begin 12
 
 param=$(cat /sys/module/nf_ct/parameters/max)
 tap_check "a new netns starts with the module's max ($param)" \
@@ -65,4 +67,80 @@ ct_expect "another netns is not limited by this one's max" "$srv" 'udp .* dport=
 ip netns exec "$cli" sysctl -q -w net.nf_ct.max=0
 ip netns exec "$cli" bash -c 'echo x > /dev/udp/10.3.0.2/9997'
 ct_expect "max=0 means no limit" "$cli" 'udp .* dport=9997 '
+
+# --- a listing across the table's growth ---------------------------------------
+# 200 entries, a first read of a few lines, then 3000 more (the table grows
+# and rehashes), then the rest: each of the 200 exactly once, no line twice.
+listing_across_growth() {
+	ip netns exec "$cli" python3 - <<'PY'
+import os, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for port in range(30000, 30200):
+    s.sendto(b'x', ('10.3.0.2', port))
+fd = os.open('/proc/net/nf_ct', os.O_RDONLY)
+text = os.read(fd, 1500)
+for port in range(31000, 34000):
+    s.sendto(b'x', ('10.3.0.2', port))
+while True:
+    chunk = os.read(fd, 65536)
+    if not chunk or len(text) > 4000000:  # a listing that never ends fails too
+        break
+    text += chunk
+lines = text.decode().splitlines()
+first = [l for l in lines if any('dport=%d ' % p in l for p in range(30000, 30200))]
+ports = sorted(int(l.split('dport=')[1].split()[0]) for l in first)
+twice = len(lines) - len(set(lines))
+print('# %d lines, %d of the first 200, %d repeated' % (len(lines), len(ports), twice))
+sys.exit(0 if ports == list(range(30000, 30200)) and twice == 0 else 1)
+PY
+}
+tap_check "a listing the table's growth interrupts repeats no entry and misses none that stayed" \
+	listing_across_growth
+
+# --- first packets held in a queue count against max -----------------------------
+# The harness's tools: NF_CT_TOOLS, or where make harness builds them.
+tools=${NF_CT_TOOLS:-}
+[ -n "$tools" ] || tools=$(cd "$(dirname "$0")/../.." && pwd)/build/harness
+queue_tool=$tools/nfct_queue
+qcli=$(ns_add lqcli) && qsrv=$(ns_add lqsrv) && veth_link "$qcli" 10.3.1.1/24 "$qsrv" 10.3.1.2/24 ||
+	tap_bail "cannot create namespaces"
+queue_out=$(mktemp)
+trap 'rm -f "$queue_out"; ns_cleanup' EXIT
+held=0
+if [ ! -x "$queue_tool" ]; then
+	tap_not_ok "first packets waiting in an NFQUEUE count against max (no $queue_tool: make harness)"
+elif ! ip netns exec "$qcli" iptables-legacy -A OUTPUT -p udp --dport 7000 -j NFQUEUE --queue-num 3; then
+	tap_not_ok "first packets waiting in an NFQUEUE count against max (no NFQUEUE target)"
+else
+	ip netns exec "$qcli" sysctl -q -w net.nf_ct.max=3
+	ip netns exec "$qcli" "$queue_tool" --queue 3 --hold > "$queue_out" &
+	wait_for 5 grep -q '^bound' "$queue_out" || tap_bail "nfct_queue did not bind"
+	qdrops=$(stat_col "$qcli" drop)
+	for p in 1 2 3 4 5; do
+		echo x | ip netns exec "$qcli" socat -u - UDP4:10.3.1.2:7000,sourceport=4200$p 2> /dev/null
+	done
+	held3() {
+		[ "$(grep -c '^packet' "$queue_out")" = 3 ] && [ "$(stat_col "$qcli" drop)" = $((qdrops + 2)) ]
+	}
+	# All five were handled before the last send returned.
+	if wait_for 2 held3; then
+		tap_ok "first packets waiting in an NFQUEUE count against max: 3 held, 2 dropped and counted"
+	else
+		tap_not_ok "first packets waiting in an NFQUEUE count against max (held $(grep -c '^packet' "$queue_out"), drop $qdrops -> $(stat_col "$qcli" drop))"
+	fi
+	held=1
+fi
+if [ $held = 1 ]; then
+	# The listener gone, the kernel drops what it held: their entries leave the count.
+	ip netns pids "$qcli" | xargs -r kill
+	ip netns exec "$qcli" iptables-legacy -F OUTPUT
+	new_after_drop() {
+		echo x | ip netns exec "$qcli" socat -u - UDP4:10.3.1.2:7001,sourceport=42009 2> /dev/null
+		ct_has "$qcli" 'dport=7001 '
+	}
+	tap_check "dropped from the queue, the held entries no longer count: a new flow gets in" \
+		wait_for 3 new_after_drop
+else
+	tap_not_ok "dropped from the queue, the held entries no longer count (nothing was held)"
+fi
 tap_end
