@@ -11,10 +11,24 @@
  * a connection (the record carries the unconfirmed entry) and those found
  * INVALID on an entry that exists. Established packets get none.
  *
- * A record ends when its packet is confirmed, or dropped (the kfree_skb
- * tracepoint), or after NFCT_PKT_MAX_AGE for a packet that vanished some
- * other way. A new skb at a recycled address is told apart from the old
- * one by a fingerprint of its IPv4 header.
+ * The packet is found again by its address, and checked against what the
+ * record says it is: its IP id, and its tuple, which must be the one it had
+ * at its first hook or, for a packet of an entry, that tuple as NAT may
+ * have rewritten it since (either end as it was, or as the entry's other
+ * direction makes it). What legitimately changes a packet on its way
+ * (TCPMSS growing a SYN, an NFQUEUE verdict with a new payload, skb_cow or
+ * pskb_expand_head moving its data) leaves the match alone; another flow's
+ * packet at a recycled address, even with IP id 0 and the same length,
+ * does not match.
+ *
+ * A record ends when its packet is confirmed, or dropped: the kfree_skb
+ * tracepoint fires for every dropped skb, and the probe ends its record at
+ * once, so that its address is free for the next packet and its entry no
+ * longer counts against max. A packet that vanished without a drop (stolen
+ * or consumed before its last hook), or every dropped one if the
+ * tracepoint cannot be had, keeps its record until the reaper, every
+ * NFCT_PKT_REAP_EVERY, ends the records older than NFCT_PKT_MAX_AGE; until
+ * then the record can only be met by a packet that matches it as above.
  */
 #include <linux/ip.h>
 #include <linux/skbuff.h>
@@ -41,13 +55,67 @@ static const struct rhashtable_params nfct_pkt_params = {
 	.automatic_shrinking = true,
 };
 
-/* What stays the same in an IPv4 header from PREROUTING to confirmation. */
-static u64 nfct_pkt_fingerprint(const struct sk_buff *skb)
+static bool nfct_tuple_eq(const struct nfct_tuple *a, const struct nfct_tuple *b)
 {
-	const struct iphdr *iph = ip_hdr(skb);
+	return !memcmp(a, b, sizeof(*a));
+}
 
-	return (u64)ntohs(iph->id) << 32 | (u32)ntohs(iph->tot_len) << 8 |
-	       iph->protocol;
+/*
+ * Could @t be a packet of @ct going @dir, at some point of its NAT? Each
+ * end is as the entry's tuple for @dir has it, or as the inverse of the
+ * other direction's makes it once NAT rewrote that end.
+ */
+static bool nfct_pkt_of_dir(const struct nfct_conn *ct, enum nfct_dir dir,
+			    const struct nfct_tuple *t)
+{
+	const struct nfct_tuple *a = &ct->tuplehash[dir].tuple;
+	struct nfct_tuple b;
+
+	if (t->protonum != a->protonum ||
+	    !nfct_tuple_invert(&b, &ct->tuplehash[!dir].tuple))
+		return false;
+	return ((t->src == a->src && t->sport == a->sport) ||
+		(t->src == b.src && t->sport == b.sport)) &&
+	       ((t->dst == a->dst && t->dport == a->dport) ||
+		(t->dst == b.dst && t->dport == b.dport));
+}
+
+/* An address an ICMP error about @ct may carry once NAT rewrote its outer header. */
+static bool nfct_pkt_addr_of(const struct nfct_pkt *p, __be32 addr)
+{
+	const struct nfct_conn *ct = p->ct;
+
+	return addr == p->tuple.src || addr == p->tuple.dst ||
+	       addr == ct->tuplehash[NFCT_DIR_ORIGINAL].tuple.src ||
+	       addr == ct->tuplehash[NFCT_DIR_ORIGINAL].tuple.dst ||
+	       addr == ct->tuplehash[NFCT_DIR_REPLY].tuple.src ||
+	       addr == ct->tuplehash[NFCT_DIR_REPLY].tuple.dst;
+}
+
+/* Is @skb the packet @p was made for (nf_ct_pkt.c's header)? */
+static bool nfct_pkt_matches(const struct nfct_pkt *p, const struct sk_buff *skb)
+{
+	struct nfct_tuple t;
+	unsigned int off;
+	enum nfct_dir dir;
+
+	if (ip_hdr(skb)->id != p->id)
+		return false;
+	if (nfct_tuple_from_skb(skb, &t, &off))
+		return !p->has_tuple && ip_hdr(skb)->protocol == p->protonum;
+	if (!p->has_tuple)
+		return false;
+	if (nfct_tuple_eq(&t, &p->tuple))
+		return true;
+	if (!p->ct)
+		return false;	/* INVALID: nothing rewrites it */
+	for (dir = NFCT_DIR_ORIGINAL; dir < NFCT_DIR_MAX; dir++)
+		if (nfct_pkt_of_dir(p->ct, dir, &p->tuple))
+			return nfct_pkt_of_dir(p->ct, dir, &t);
+	/* An ICMP error RELATED to the entry: its own tuple, addresses NATed. */
+	return t.protonum == p->tuple.protonum && t.sport == p->tuple.sport &&
+	       t.dport == p->tuple.dport && nfct_pkt_addr_of(p, t.src) &&
+	       nfct_pkt_addr_of(p, t.dst);
 }
 
 static void nfct_pkt_free_rcu(struct rcu_head *head)
@@ -83,12 +151,15 @@ int nfct_pkt_attach(struct nfct_net *cn, const struct sk_buff *skb,
 		    struct nfct_conn *ct, u8 info)
 {
 	struct nfct_pkt *p, *old;
+	unsigned int off;
 
 	p = kmem_cache_alloc(nfct_pkt_cache, GFP_ATOMIC);
 	if (!p)
 		return -ENOMEM;
 	p->skb = (unsigned long)skb;
-	p->fingerprint = nfct_pkt_fingerprint(skb);
+	p->id = ip_hdr(skb)->id;
+	p->protonum = ip_hdr(skb)->protocol;
+	p->has_tuple = !nfct_tuple_from_skb(skb, &p->tuple, &off);
 	p->cn = cn;
 	p->ct = ct;
 	p->info = info;
@@ -163,7 +234,7 @@ struct nfct_pkt *nfct_pkt_find(const struct nfct_net *cn, const struct sk_buff *
 	if (!atomic_read(&nfct_pkt_count))
 		return NULL;
 	p = rhashtable_lookup(&nfct_pkts, &key, nfct_pkt_params);
-	if (!p || p->cn != cn || p->fingerprint != nfct_pkt_fingerprint(skb))
+	if (!p || p->cn != cn || !nfct_pkt_matches(p, skb))
 		return NULL;
 	return p;
 }
@@ -316,6 +387,13 @@ static void nfct_pkt_sweep(const struct nfct_net *cn, unsigned long max_age)
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
 }
+
+/* The reaper's pass, run at once: ends the records older than @max_age. */
+void nfct_pkt_reap_aged(unsigned long max_age)
+{
+	nfct_pkt_sweep(NULL, max_age);
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_pkt_reap_aged);
 
 static void nfct_pkt_reap(struct work_struct *work)
 {

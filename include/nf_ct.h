@@ -254,10 +254,13 @@ struct nfct_stat {
 struct nfct_pkt {
 	struct rhash_head node;
 	unsigned long skb;		/* key: the packet's address */
-	u64 fingerprint;		/* tells a recycled address apart */
+	struct nfct_tuple tuple;	/* the packet's, when the record was made */
 	struct nfct_net *cn;
 	struct nfct_conn *ct;		/* referenced; NULL if INVALID */
 	unsigned long stamp;		/* jiffies when made */
+	__be16 id;			/* the packet's IP id */
+	u8 protonum;			/* and protocol, for one with no tuple */
+	bool has_tuple;			/* false: too short to have one */
 	u8 info;			/* IP_CT_*, or NFCT_INFO_INVALID */
 	struct rcu_head rcu;
 };
@@ -320,6 +323,7 @@ extern int nfct_max_param;
 int nfct_pkt_init(void);
 void nfct_pkt_exit(void);
 void nfct_pkt_net_exit(struct nfct_net *cn);
+void nfct_pkt_reap_aged(unsigned long max_age);
 int __must_check nfct_pkt_attach(struct nfct_net *cn, const struct sk_buff *skb,
 				 struct nfct_conn *ct, u8 info);
 unsigned int nfct_pkt_hold(struct nfct_net *cn, const struct sk_buff *skb,

@@ -900,9 +900,14 @@ static void max_counts_unconfirmed(struct kunit *test)
 	ct[3] = nfct_conn_new(cn, &o, &r);
 	KUNIT_ASSERT_NOT_NULL(test, ct[3]);
 
-	/* Confirmed ones move to the table's count; the sum stays at max. */
+	/*
+	 * Confirmed ones move to the table's count; the sum stays at max.
+	 * ASSURED, so that making room cannot evict them.
+	 */
 	KUNIT_EXPECT_EQ(test, confirm(cn, ct[0]), (unsigned int)NF_ACCEPT);
 	KUNIT_EXPECT_EQ(test, confirm(cn, ct[1]), (unsigned int)NF_ACCEPT);
+	set_bit(NFCT_ASSURED, &ct[0]->status);
+	set_bit(NFCT_ASSURED, &ct[1]->status);
 	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 2);
 	KUNIT_EXPECT_EQ(test, atomic_read(&cn->unconfirmed), 1);
 	table_tuples(test, 4, &o, &r);
@@ -1331,18 +1336,24 @@ static void pkt_record_follows_the_skb(struct kunit *test)
 
 /*
  * A record whose packet vanished unseen must not be taken by the next skb
- * at that address (another header), and is replaced by that skb's own.
+ * at that address: another flow's packet, even with IP id 0 (DF) and the
+ * same length, does not match it, and its own record replaces it.
  */
 static void pkt_record_recycled_address(struct kunit *test)
 {
 	struct nfct_net *cn = table_new(test);
 	struct sk_buff *skb = build_udp_query(test);
+	struct udphdr *uh = (struct udphdr *)(skb->data + sizeof(struct iphdr));
 	struct nfct_conn *got = NULL;
 	u8 info = 0;
 
+	KUNIT_ASSERT_EQ(test, ip_hdr(skb)->id, 0);
 	KUNIT_ASSERT_EQ(test, nfct_pkt_attach(cn, skb, make_conn(test, IPPROTO_UDP),
 					      IP_CT_NEW), 0);
-	ip_hdr(skb)->id = htons(4242);	/* the "next" packet at this address */
+	uh->source = htons(41298);	/* the "next" packet at this address */
+	KUNIT_EXPECT_FALSE(test, nfct_pkt_take(cn, skb, &got, &info));
+	ip_hdr(skb)->id = htons(4242);
+	uh->source = htons(41297);	/* the same flow, not the same packet */
 	KUNIT_EXPECT_FALSE(test, nfct_pkt_take(cn, skb, &got, &info));
 	KUNIT_ASSERT_EQ(test, nfct_pkt_attach(cn, skb, NULL, NFCT_INFO_INVALID), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&cn->pending), 1);
@@ -1352,6 +1363,94 @@ static void pkt_record_recycled_address(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&cn->pending), 0);
 	kfree_skb(skb);
 	nfct_table_destroy(cn);
+}
+
+/*
+ * What hooks do to a packet before its confirmation keeps its record: a
+ * longer packet (TCPMSS adding an option, an NFQUEUE verdict with a new
+ * payload), its data moved by pskb_expand_head, and NAT rewriting either
+ * end or both as the entry says.
+ */
+static void pkt_record_survives_rewrites(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	struct sk_buff *skb = build_udp_query(test);
+	struct nfct_tuple o, r;
+	struct nfct_conn *ct, *got = NULL;
+	struct udphdr *uh;
+	unsigned int off;
+	u8 info = 0;
+
+	KUNIT_ASSERT_EQ(test, nfct_tuple_from_skb(skb, &o, &off), 0);
+	KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &o));
+	/* As DNAT to 10.9.9.9:5353 and SNAT to 10.1.1.200:1024 bind it. */
+	r.src = htonl(0x0a090909);
+	r.sport = htons(5353);
+	r.dst = htonl(0x0a0101c8);
+	r.dport = htons(1024);
+	ct = nfct_conn_alloc(&o, &r);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_ASSERT_EQ(test, nfct_pkt_attach(cn, skb, ct, IP_CT_NEW), 0);
+
+	KUNIT_ASSERT_EQ(test, pskb_expand_head(skb, 0, 64, GFP_KERNEL), 0);
+	skb_put_zero(skb, 4);
+	ip_hdr(skb)->tot_len = htons(ntohs(ip_hdr(skb)->tot_len) + 4);
+	uh = (struct udphdr *)(skb->data + sizeof(struct iphdr));
+	rcu_read_lock();
+	KUNIT_EXPECT_NOT_NULL(test, nfct_pkt_find(cn, skb));
+	/* DNAT'ed: the destination as the reply's source. */
+	ip_hdr(skb)->daddr = r.src;
+	uh->dest = r.sport;
+	KUNIT_EXPECT_NOT_NULL(test, nfct_pkt_find(cn, skb));
+	/* And SNAT'ed: the source as the reply's destination. */
+	ip_hdr(skb)->saddr = r.dst;
+	uh->source = r.dport;
+	KUNIT_EXPECT_NOT_NULL(test, nfct_pkt_find(cn, skb));
+	/* A source the entry does not know is another packet. */
+	uh->source = htons(1025);
+	KUNIT_EXPECT_NULL(test, nfct_pkt_find(cn, skb));
+	uh->source = r.dport;
+	rcu_read_unlock();
+	KUNIT_ASSERT_TRUE(test, nfct_pkt_take(cn, skb, &got, &info));
+	KUNIT_EXPECT_PTR_EQ(test, got, ct);
+	nfct_conn_put(ct);
+	kfree_skb(skb);
+	nfct_table_destroy(cn);
+}
+
+/*
+ * A packet that vanishes without a drop (consumed, no kfree_skb event)
+ * keeps its record until the reaper ends it for its age; its entry then
+ * stops counting against max. A younger record stays.
+ */
+static void pkt_record_reaped_when_vanished(struct kunit *test)
+{
+	struct nfct_net *cn = table_new_counted(test);
+	struct sk_buff *gone = build_udp_query(test);
+	struct sk_buff *young = build_udp_query(test);
+	struct nfct_conn *got = NULL;
+	struct nfct_tuple o, r;
+	struct nfct_pkt *p;
+	u8 info;
+
+	table_tuples(test, 1, &o, &r);
+	KUNIT_ASSERT_EQ(test, nfct_pkt_attach(cn, gone, nfct_conn_new(cn, &o, &r),
+					      IP_CT_NEW), 0);
+	KUNIT_ASSERT_EQ(test, nfct_pkt_attach(cn, young, NULL, NFCT_INFO_INVALID), 0);
+	rcu_read_lock();
+	p = nfct_pkt_find(cn, gone);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p->stamp -= 11 * HZ;
+	rcu_read_unlock();
+	consume_skb(gone);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->pending), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->unconfirmed), 1);
+	nfct_pkt_reap_aged(10 * HZ);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->pending), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cn->unconfirmed), 0);
+	KUNIT_EXPECT_TRUE(test, nfct_pkt_take(cn, young, &got, &info));
+	kfree_skb(young);
+	table_free_counted(cn);
 }
 
 /* The kfree_skb tracepoint ends the record of a dropped packet. */
@@ -1462,6 +1561,8 @@ static struct kunit_case pkt_cases[] = {
 	KUNIT_CASE(packet_info_after_nat),
 	KUNIT_CASE(pkt_record_follows_the_skb),
 	KUNIT_CASE(pkt_record_recycled_address),
+	KUNIT_CASE(pkt_record_survives_rewrites),
+	KUNIT_CASE(pkt_record_reaped_when_vanished),
 	KUNIT_CASE(pkt_record_ends_when_dropped),
 	{}
 };
