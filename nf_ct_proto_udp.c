@@ -3,7 +3,7 @@
  * UDP tracker: 30 s (udp_timeout) until the flow looks like a stream, then
  * 120 s (udp_timeout_stream) and ASSURED. A flow becomes a stream when a packet arrives after a reply and
  * more than 2 s after the first packet, as in nf_conntrack. UDP-Lite is
- * tracked the same way, with the same timeouts.
+ * tracked the same way, with the same timeouts, and its own checksum rules.
  */
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
@@ -109,6 +109,38 @@ static bool nfct_udplite_pkt_to_tuple(const struct sk_buff *skb, unsigned int of
 	return true;
 }
 
+/*
+ * As nf_conntrack 6.1's udplite_error(): UDP-Lite mandates a checksum, so
+ * a zero one is INVALID at every hook; at PRE_ROUTING the sum is checked
+ * over the coverage the way that kernel checks it, with UDP's protocol
+ * number in the pseudo-header (nf_checksum_partial(..., IPPROTO_UDP, ...))
+ * where RFC 3828 puts UDP-Lite's. A datagram a UDP-Lite stack summed right
+ * is thus INVALID where it arrives, unless its device vouched for the sum:
+ * rules must see what nf_conntrack says (the differential test
+ * UdpliteChecksumRulesMatchTheKernels holds it to the running kernel).
+ */
+static int nfct_udplite_error(struct nfct_net *cn, struct sk_buff *skb,
+			      unsigned int off, unsigned int hook)
+{
+	unsigned int len = skb->len - off, cscov;
+	const struct udphdr *uh;
+	struct udphdr buf;
+
+	uh = skb_header_pointer(skb, off, sizeof(buf), &buf);
+	if (!uh)
+		return NFCT_TRACK_IT;	/* nfct_udplite_pkt_to_tuple refused it already */
+	cscov = ntohs(uh->len) ?: len;
+	if (cscov < sizeof(*uh) || cscov > len || !uh->check)
+		goto invalid;
+	if (hook == NF_INET_PRE_ROUTING &&
+	    nf_checksum_partial(skb, hook, off, cscov, IPPROTO_UDP, NFPROTO_IPV4))
+		goto invalid;
+	return NFCT_TRACK_IT;
+invalid:
+	NFCT_STAT_INC(cn, invalid);
+	return nfct_pkt_invalid(cn, skb);
+}
+
 const struct nfct_l4proto nfct_l4proto_udplite = {
 	.protonum	= IPPROTO_UDPLITE,
 	.name		= "udplite",
@@ -116,6 +148,7 @@ const struct nfct_l4proto nfct_l4proto_udplite = {
 	.invert		= nfct_udp_invert,
 	.new		= nfct_udp_new,
 	.packet		= nfct_udp_packet,
+	.error		= nfct_udplite_error,
 	.allow_clash	= true,
 };
 

@@ -74,6 +74,53 @@ TEST_F(Differential, GenericAndUdpliteMatch) {
   expect_same_tables(table(a, "/proc/net/nf_conntrack"), ours);
 }
 
+// UDP-Lite as nf_conntrack 6.1 judges it: a zero checksum and a coverage
+// under the header or past the datagram are INVALID at every hook, and
+// where it arrives (PREROUTING) the sum is checked as that kernel checks it.
+// Whatever the running kernel makes of each, nf_ct must make the same: the
+// same entries on both sides, the same invalid counts.
+TEST_F(Differential, UdpliteChecksumRulesMatchTheKernels) {
+  auto invalid = [](const NetNs& ns, const char* file) { return stat_column(ns, file, "invalid"); };
+  const unsigned long ours_a = invalid(a, "/proc/net/stat/nf_ct"), kernel_a = invalid(a, "/proc/net/stat/nf_conntrack");
+  const unsigned long ours_b = invalid(b, "/proc/net/stat/nf_ct"), kernel_b = invalid(b, "/proc/net/stat/nf_conntrack");
+
+  Bytes zero = Packet::udplite(kAddrA, kAddrB, 41023, 5001).payload("no sum").build();
+  zero[20 + 6] = zero[20 + 7] = 0;
+  send_from(a, Packet::udplite(kAddrA, kAddrB, 41020, 5001).payload("whole datagram covered"));
+  send_from(a, Packet::udplite(kAddrA, kAddrB, 41021, 5001, 8).payload("header covered"));
+  send_from(a, Packet::udplite(kAddrA, kAddrB, 41022, 5001).payload("bad sum").bad_checksum());
+  send_from(a, Packet::udplite(kAddrA, kAddrB, 41024, 5001, 4).payload("coverage under 8"));
+  send_from(a, Packet::udplite(kAddrA, kAddrB, 41025, 5001, 400).payload("coverage past the end"));
+  {
+    ScopedNetnsEnter enter(a);
+    RawSender sender;
+    sender.send(zero, Packet::udp(kAddrA, kAddrB, 1, 1).dst_addr());
+  }
+  // A ping after them, answered: once both trackers have it, they saw the rest.
+  send_from(a, Packet::icmp(kAddrA, kAddrB, 8, 0, 4102, 1));
+  auto replied = [](const ProcEntry& e) { return e.reply.packets == 1u; };
+  for (const NetNs* ns : {&a, &b})
+    for (const char* file : {"/proc/net/nf_ct", "/proc/net/nf_conntrack"})
+      ASSERT_TRUE(wait_for(*ns, IPPROTO_ICMP, 4102, replied, file)) << file;
+
+  // The sender's OUTPUT checks no sum: the three with a sum and a sane
+  // coverage are tracked there, by both.
+  for (unsigned sport : {41020u, 41021u, 41022u}) {
+    EXPECT_TRUE(find(a, IPPROTO_UDPLITE, sport)) << sport;
+    EXPECT_TRUE(find(a, IPPROTO_UDPLITE, sport, "/proc/net/nf_conntrack")) << sport;
+  }
+  for (unsigned sport = 41020; sport <= 41025; sport++) {
+    for (const NetNs* ns : {&a, &b})
+      EXPECT_EQ(find(*ns, IPPROTO_UDPLITE, sport).has_value(),
+                find(*ns, IPPROTO_UDPLITE, sport, "/proc/net/nf_conntrack").has_value())
+          << "sport " << sport << (ns == &a ? " at the sender" : " at the receiver");
+  }
+  EXPECT_EQ(invalid(a, "/proc/net/stat/nf_ct") - ours_a, invalid(a, "/proc/net/stat/nf_conntrack") - kernel_a);
+  EXPECT_EQ(invalid(b, "/proc/net/stat/nf_ct") - ours_b, invalid(b, "/proc/net/stat/nf_conntrack") - kernel_b);
+  EXPECT_GE(invalid(a, "/proc/net/stat/nf_conntrack") - kernel_a, 3u) << "zero sum and both bad coverages";
+  RecordProperty("udplite_invalid_at_receiver", std::to_string(invalid(b, "/proc/net/stat/nf_conntrack") - kernel_b));
+}
+
 TEST_F(Differential, CraftedTcpHandshakeMatches) {
   a.checked("iptables-legacy -A INPUT -p tcp --sport 8081 -j DROP");
   b.checked("iptables-legacy -A INPUT -p tcp --dport 8081 -j DROP");
