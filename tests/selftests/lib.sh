@@ -163,10 +163,12 @@ ct_expect() {
 	fi
 }
 
-# stat_col NS COLUMN: a column summed over the CPU rows (entries: first row).
+# stat_col NS COLUMN [FILE]: a column of /proc/net/stat/nf_ct (or FILE, such
+# as the kernel's /proc/net/stat/nf_conntrack) summed over the CPU rows
+# (entries: first row).
 stat_col() {
 	local head row i c=0 sum=0 out
-	out=$(ip netns exec "$1" cat /proc/net/stat/nf_ct) || return 1
+	out=$(ip netns exec "$1" cat "${3:-/proc/net/stat/nf_ct}") || return 1
 	{
 		read -ra head
 		for i in "${!head[@]}"; do [ "${head[$i]}" = "$2" ] && c=$i; done

@@ -1,0 +1,124 @@
+#!/bin/bash
+# A SYN flood at 10x max from spoofed sources through a router (the hosts'
+# own tables unlimited, the router's at max): its table
+# fills to max, the connections ASSURED before the flood live through it,
+# and new real connections still get through (early drop evicts unassured
+# entries), at least as often as when the kernel's tracker is the one at
+# its limit on the same flood. Loads nf_conntrack for that comparison, so it
+# runs only where NF_CT_LOAD=1 allows (the VM).
+. "$(dirname "$0")/lib.sh"
+require_nf_ct
+
+tap_begin 5
+if [ "${NF_CT_LOAD:-0}" != 1 ] || grep -q '^nf_conntrack ' /proc/modules; then
+	for i in 1 2 3 4 5; do
+		tap_skip "SYN flood against the kernel's tracker (needs NF_CT_LOAD=1 and nf_conntrack not loaded)"
+	done
+	tap_end
+fi
+
+max=1000
+flood=$((10 * max))
+
+# topology SUFFIX: attacker -- router -- server, 10.11.1.0/24 and
+# 10.11.2.0/24; the spoofed 10.66.0.0/16 is routed back to the attacker.
+topology() {
+	atk=$(ns_add "fa$1") && rtr=$(ns_add "fr$1") && srv=$(ns_add "fs$1") &&
+		ip link add a0 netns "$atk" type veth peer name r0 netns "$rtr" &&
+		ip link add s0 netns "$srv" type veth peer name r1 netns "$rtr" &&
+		ip -n "$atk" addr add 10.11.1.1/24 dev a0 && ip -n "$atk" link set a0 up &&
+		ip -n "$srv" addr add 10.11.2.1/24 dev s0 && ip -n "$srv" link set s0 up &&
+		ip -n "$rtr" addr add 10.11.1.2/24 dev r0 && ip -n "$rtr" link set r0 up &&
+		ip -n "$rtr" addr add 10.11.2.2/24 dev r1 && ip -n "$rtr" link set r1 up &&
+		ip -n "$atk" route add default via 10.11.1.2 &&
+		ip -n "$srv" route add default via 10.11.2.2 &&
+		ip -n "$rtr" route add 10.66.0.0/16 via 10.11.1.1 &&
+		ip netns exec "$rtr" sysctl -q -w net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.r0.rp_filter=0 &&
+		ip netns exec "$atk" sysctl -q -w net.nf_ct.max=0 &&
+		ip netns exec "$srv" sysctl -q -w net.nf_ct.max=0 &&
+		{ ip netns exec "$srv" socat TCP4-LISTEN:8080,bind=10.11.2.1,reuseaddr,fork EXEC:cat & } &&
+		wait_for 5 listening "$srv" t 8080
+}
+
+# In the attacker: 3 connections ASSURED (an echo each), the flood, then 20
+# new connections; prints "ALIVE NEW": how many of the 3 still echo, and
+# how many of the 20 were made and echoed.
+attack() {
+	ip netns exec "$atk" python3 - "$flood" <<'PY'
+import random, socket, struct, sys
+srv = ("10.11.2.1", 8080)
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    s += s >> 16
+    return ~s & 0xffff
+def syn(src, sport, seq):
+    tcp = struct.pack("!HHIIBBHHH", sport, srv[1], seq, 0, 5 << 4, 0x02, 64240, 0, 0)
+    pseudo = socket.inet_aton(src) + socket.inet_aton(srv[0]) + struct.pack("!BBH", 0, 6, len(tcp))
+    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 0, 0x4000, 64, 6, 0,
+                     socket.inet_aton(src), socket.inet_aton(srv[0]))
+    return ip + tcp
+def echo(s, msg):
+    try:
+        s.sendall(msg)
+        return s.recv(64) == msg
+    except OSError:
+        return False
+old = []
+for i in range(3):
+    s = socket.create_connection(srv, timeout=5)
+    assert echo(s, b"before %d\n" % i)
+    old.append(s)
+raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+rnd = random.Random(7)
+for i in range(int(sys.argv[1])):
+    src = "10.66.%d.%d" % (rnd.randrange(256), rnd.randrange(1, 255))
+    try:
+        raw.sendto(syn(src, rnd.randrange(1024, 65536), rnd.getrandbits(32)), (srv[0], 0))
+    except OSError:
+        pass  # dropped on the way out: the flood goes on
+made = 0
+for i in range(20):
+    try:
+        with socket.create_connection(srv, timeout=3) as s:
+            made += echo(s, b"new %d\n" % i)
+    except OSError:
+        pass
+print(sum(echo(s, b"after\n") for s in old), made)
+PY
+}
+
+# --- nf_ct at its limit ------------------------------------------------------------
+topology 1 || tap_bail "cannot build the topology"
+ip netns exec "$rtr" sysctl -q -w net.nf_ct.max=$max
+drops0=$(stat_col "$rtr" early_drop)
+read -r alive ours < <(attack)
+count=$(ip netns exec "$rtr" sysctl -n net.nf_ct.count)
+tap_check "a flood of $flood spoofed SYNs fills the router's table to its max of $max, evicting (count $count)" \
+	test "$count" -ge $((max * 95 / 100)) -a "$count" -le $max -a "$(stat_col "$rtr" early_drop)" -gt "$drops0"
+tap_check "the 3 connections ASSURED before the flood still echo (${alive:-none})" test "${alive:-0}" = 3
+tap_check "new connections get through the full table: ${ours:-0} of 20" test "${ours:-0}" -ge 18
+ns_cleanup
+
+# --- the kernel's tracker at its limit, nf_ct unlimited, the same flood ------------------
+if ! modprobe nf_conntrack enable_hooks=1; then
+	tap_not_ok "nf_conntrack loads for the comparison"
+	tap_not_ok "new connections get through at least as often as with the kernel's tracker"
+	tap_end
+fi
+kmax=$(cat /proc/sys/net/netfilter/nf_conntrack_max)
+restore() { echo "$kmax" > /proc/sys/net/netfilter/nf_conntrack_max; ns_cleanup; modprobe -r nf_conntrack; }
+trap restore EXIT
+echo $max > /proc/sys/net/netfilter/nf_conntrack_max
+topology 2 || tap_bail "cannot build the topology"
+ip netns exec "$rtr" sysctl -q -w net.nf_ct.max=0
+kdrops0=$(stat_col "$rtr" early_drop /proc/net/stat/nf_conntrack)
+read -r kalive theirs < <(attack)
+kdrops=$(($(stat_col "$rtr" early_drop /proc/net/stat/nf_conntrack) - kdrops0))
+tap_check "the kernel's tracker was at its max too ($kdrops early drops, ASSURED alive ${kalive:-none})" \
+	test "$kdrops" -gt 0
+tap_check "new connections get through at least as often as with the kernel's tracker (nf_ct ${ours:-0}, kernel ${theirs:-0} of 20)" \
+	test "${ours:-0}" -ge "${theirs:-0}"
+tap_end
