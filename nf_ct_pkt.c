@@ -92,7 +92,7 @@ static bool nfct_pkt_addr_of(const struct nfct_pkt *p, __be32 addr)
 	       addr == ct->tuplehash[NFCT_DIR_REPLY].tuple.dst;
 }
 
-/* Is @skb the packet @p was made for (nf_ct_pkt.c's header)? */
+/* Is @skb the packet @p was made for (see the header comment)? */
 static bool nfct_pkt_matches(const struct nfct_pkt *p, const struct sk_buff *skb)
 {
 	struct nfct_tuple t;
