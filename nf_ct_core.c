@@ -229,7 +229,8 @@ static unsigned int nfct_clash(struct nfct_net *cn, struct nfct_conn *ct)
  */
 unsigned int nfct_confirm(struct nfct_net *cn, struct nfct_conn *ct)
 {
-	int err = nfct_table_insert(cn, ct);
+	int err = nfct_fault_inject(&cn->fault, NFCT_FAULT_TABLE_INSERT) ? -ENOMEM :
+		  nfct_table_insert(cn, ct);
 
 	if (!err)
 		return NF_ACCEPT;

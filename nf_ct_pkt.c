@@ -153,7 +153,8 @@ int nfct_pkt_attach(struct nfct_net *cn, const struct sk_buff *skb,
 	struct nfct_pkt *p, *old;
 	unsigned int off;
 
-	p = kmem_cache_alloc(nfct_pkt_cache, GFP_ATOMIC);
+	p = nfct_fault_inject(&cn->fault, NFCT_FAULT_PKT_RECORD) ? NULL :
+	    kmem_cache_alloc(nfct_pkt_cache, GFP_ATOMIC);
 	if (!p)
 		return -ENOMEM;
 	p->skb = (unsigned long)skb;

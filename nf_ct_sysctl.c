@@ -3,7 +3,8 @@
  * Per-netns knobs under net.nf_ct: the timeouts (nf_conntrack's defaults,
  * shown in seconds), the TCP tracker's switches, counters and timestamps on
  * or off, the entry count and limit, the table's bucket count, the packets
- * in flight with a record, and the GC's batch figures.
+ * in flight with a record, and the GC's batch figures; on kernels with fault
+ * injection, the failures on purpose of nf_ct_fault.h.
  * Names follow nf_conntrack's net.netfilter.nf_conntrack_* without the
  * prefix, so a user who knows one knows the other.
  */
@@ -90,8 +91,17 @@ enum nfct_sysctl_index {
 	NFCT_SYSCTL_UDP_STREAM,
 	NFCT_SYSCTL_ICMP,
 	NFCT_SYSCTL_GENERIC,
+#ifdef CONFIG_FAULT_INJECTION
+	NFCT_SYSCTL_FAULT_SITE,
+	NFCT_SYSCTL_FAULT_TIMES,
+	NFCT_SYSCTL_FAULT_INJECTED,
+#endif
 	NFCT_SYSCTL_MAX
 };
+
+#ifdef CONFIG_FAULT_INJECTION
+static const int nfct_fault_last_site = NFCT_FAULT_SITES - 1;
+#endif
 
 /* As nf_conntrack_buckets, read-only: rhashtable sizes itself. */
 static int nfct_sysctl_buckets(struct ctl_table *table, int write,
@@ -211,6 +221,31 @@ static const struct ctl_table nfct_sysctl_template[NFCT_SYSCTL_MAX + 1] = {
 	[NFCT_SYSCTL_UDP_STREAM]	= NFCT_TIMEOUT("udp_timeout_stream"),
 	[NFCT_SYSCTL_ICMP]		= NFCT_TIMEOUT("icmp_timeout"),
 	[NFCT_SYSCTL_GENERIC]		= NFCT_TIMEOUT("generic_timeout"),
+#ifdef CONFIG_FAULT_INJECTION
+	/* Failures on purpose (nf_ct_fault.h): which site, how many calls. */
+	[NFCT_SYSCTL_FAULT_SITE] = {
+		.procname	= "fault_site",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= (void *)&nfct_fault_last_site,
+	},
+	[NFCT_SYSCTL_FAULT_TIMES] = {
+		.procname	= "fault_times",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_INT_MAX,
+	},
+	[NFCT_SYSCTL_FAULT_INJECTED] = {
+		.procname	= "fault_injected",
+		.maxlen		= sizeof(int),
+		.mode		= 0444,
+		.proc_handler	= proc_dointvec,
+	},
+#endif
 	{}
 };
 
@@ -245,6 +280,11 @@ static void nfct_sysctl_bind(struct ctl_table *t, struct nfct_net *cn)
 	t[NFCT_SYSCTL_UDP_STREAM].data = &to->udp_stream;
 	t[NFCT_SYSCTL_ICMP].data = &to->icmp;
 	t[NFCT_SYSCTL_GENERIC].data = &to->generic;
+#ifdef CONFIG_FAULT_INJECTION
+	t[NFCT_SYSCTL_FAULT_SITE].data = &cn->fault.site;
+	t[NFCT_SYSCTL_FAULT_TIMES].data = &cn->fault.times.counter;
+	t[NFCT_SYSCTL_FAULT_INJECTED].data = &cn->fault.injected.counter;
+#endif
 }
 
 int nfct_sysctl_net_init(struct nfct_net *cn)

@@ -200,7 +200,8 @@ struct nfct_conn *nfct_conn_new(struct nfct_net *cn, const struct nfct_tuple *or
 	}
 	if (!max)
 		atomic_inc(&cn->unconfirmed);
-	ct = nfct_conn_alloc(orig, reply);
+	ct = nfct_fault_inject(&cn->fault, NFCT_FAULT_CONN_ALLOC) ? NULL :
+	     nfct_conn_alloc(orig, reply);
 	if (!ct) {
 		atomic_dec(&cn->unconfirmed);
 		NFCT_STAT_INC(cn, drop);

@@ -40,6 +40,7 @@
 #include <uapi/linux/netfilter/nf_conntrack_tcp.h>
 
 #include "nf_ct_compat.h"
+#include "nf_ct_fault.h"
 
 struct seq_file;
 struct xt_state_info;
@@ -297,6 +298,7 @@ struct nfct_net {
 	struct net *net;
 	struct list_head list;		/* on the module's list of netns */
 	bool proc_link;			/* /proc/net/nf_conntrack is ours */
+	struct nfct_fault fault;	/* failures on purpose (nf_ct_fault.h) */
 };
 
 /* nf_ct_defrag.c */
