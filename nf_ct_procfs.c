@@ -8,11 +8,14 @@
  * every netns while the kernel's nf_conntrack is not loaded. A module
  * notifier withdraws the links before nf_conntrack's init creates its own
  * files (a duplicate proc name would make its load fail) and restores them
- * after it unloads.
+ * after it unloads. A load of nf_conntrack already under way when nf_ct
+ * loads (its COMING event came before our notifier) is seen by its sysfs
+ * directory, there from before its init until after its exit.
  */
 #include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/namei.h>
 #include <linux/netfilter.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -355,9 +358,35 @@ static struct notifier_block nfct_module_nb = {
 	.notifier_call = nfct_module_event,
 };
 
+/* Is nf_conntrack in the kernel's module list, in any state? */
+static bool nfct_kernel_ct_listed(void)
+{
+	struct path path;
+
+	if (kern_path("/sys/module/" NFCT_KERNEL_CT_MODULE, LOOKUP_DIRECTORY, &path))
+		return false;
+	path_put(&path);
+	return true;
+}
+
 int nfct_proc_init(void)
 {
-	return register_module_notifier(&nfct_module_nb);
+	int err = register_module_notifier(&nfct_module_nb);
+
+	if (err)
+		return err;
+	/*
+	 * Registered first, then looked: a load that starts from now on is
+	 * seen by the notifier, one already past its COMING event by sysfs.
+	 * Loaded and up, it has set nf_ct_hook; listed without it, it is on
+	 * its way in, and its GOING event (its init failed) or its unload
+	 * clears the mark.
+	 */
+	mutex_lock(&nfct_proc_mutex);
+	if (!rcu_access_pointer(nf_ct_hook) && nfct_kernel_ct_listed())
+		nfct_kernel_ct_coming = true;
+	mutex_unlock(&nfct_proc_mutex);
+	return 0;
 }
 
 void nfct_proc_exit(void)

@@ -6,9 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 require_nf_ct
 
-tap_begin 7
+tap_begin 9
 if [ "${NF_CT_LOAD:-0}" != 1 ] || grep -q '^nf_conntrack ' /proc/modules; then
-	for i in 1 2 3 4 5 6 7; do
+	for i in 1 2 3 4 5 6 7 8 9; do
 		tap_skip "module load order (needs NF_CT_LOAD=1 and nf_conntrack not loaded)"
 	done
 	tap_end
@@ -45,4 +45,23 @@ tap_check "after nf_conntrack unloads, the link is back" \
 	test "$(ip netns exec "$ns" readlink /proc/net/nf_conntrack)" = nf_ct
 tap_check "and the stat link too" \
 	test "$(ip netns exec "$ns" readlink /proc/net/stat/nf_conntrack)" = nf_ct
+
+# Both loaded at once, as a boot's module loading may: nf_ct must never
+# hold the names while nf_conntrack's init makes its files (that load
+# would fail), whichever of the two is first. Ten rounds.
+ko="${NF_CT_MODDIR:-.}/nf_ct.ko"
+fails=0
+for round in 1 2 3 4 5 6 7 8 9 10; do
+	rmmod nf_ct || { fails=$((fails + 1)); break; }
+	insmod "$ko" & ours=$!
+	modprobe nf_conntrack enable_hooks=1 & theirs=$!
+	wait $ours || fails=$((fails + 1))
+	wait $theirs || fails=$((fails + 1))
+	[ -f /proc/net/nf_conntrack ] && [ ! -L /proc/net/nf_conntrack ] || fails=$((fails + 1))
+	modprobe -r nf_conntrack || fails=$((fails + 1))
+done
+tap_check "loaded at the same time ten times, both loads succeed and the kernel's files are its own ($fails failures)" \
+	test $fails = 0
+tap_check "and with nf_conntrack gone again, the link is back" \
+	test "$(ip netns exec "$ns" readlink /proc/net/nf_conntrack)" = nf_ct
 tap_end
