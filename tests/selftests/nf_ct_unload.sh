@@ -29,7 +29,14 @@ ip netns exec "$srv" iptables-legacy -t mangle -nL > /dev/null 2>&1 ||
 event=/sys/kernel/debug/tracing/events/skb/kfree_skb/enable
 event_was=$(cat "$event" 2> /dev/null)
 [ -n "$event_was" ] && echo 1 > "$event"
-restore_event() { [ -z "$event_was" ] || echo "$event_was" > "$event"; }
+# The event stays on after the test: turning an event off also stops
+# cmdline recording, whose sched_switch probe going away rewrites that
+# site's static call, and under TCG that was seen to stall the boot
+# (text_poke_bp waiting on the other vCPU for minutes, CI's stock run).
+# Only the ring buffer is stopped, which patches nothing.
+tracing_on=/sys/kernel/debug/tracing/tracing_on
+tracing_was=$(cat "$tracing_on" 2> /dev/null)
+restore_event() { [ -z "$tracing_was" ] || echo 0 > "$tracing_on"; }
 trap "restore_event; ns_cleanup" EXIT
 
 ip netns exec "$srv" socat -u TCP4-LISTEN:9000,bind=10.5.0.2,reuseaddr OPEN:/dev/null &
