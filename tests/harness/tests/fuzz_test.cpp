@@ -1,0 +1,437 @@
+// Malformed and mutated IPv4 frames injected below IP (AF_PACKET) into a
+// router namespace, while a real TCP connection, UDP exchanges and pings run
+// through it: IP options, fragments, TCP with any flags, offsets, options
+// and sequence numbers, UDP with lying lengths and checksums, ICMP errors
+// quoting real, truncated and nested packets, other protocols, and copies of
+// all these with bytes flipped. Afterwards the real flows still work and the
+// router's two tables, and its invalid and icmp_error counters, are the
+// same in nf_ct and in the kernel's tracker (loaded beside it by
+// tests/harness/run). The VM judges the kernel (no oops, WARN, KASAN,
+// lockdep report or leak).
+//
+// NOT BUILT YET (not in CMakeLists.txt): on the same frames the two trackers
+// still differ in icmp_error (locally generated errors about unconfirmed
+// flows, which the kernel makes RELATED through nf_ct_attach) and on an echo
+// with IP options; it joins harness_vm_tests once they agree.
+//
+// NF_CT_FUZZ_FRAMES sets how many frames (default 100,000), NF_CT_FUZZ_SEED
+// the generator's seed (default 1).
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "compare.hpp"
+#include "fixtures.hpp"
+
+using namespace nfct;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kInj = "10.30.1.1";   // the injector's own address (real flows)
+constexpr const char* kRtrIn = "10.30.1.2";
+constexpr const char* kSink = "10.30.2.1";
+
+unsigned long env_number(const char* name, unsigned long fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::stoul(v) : fallback;
+}
+
+std::array<uint8_t, 6> mac_of(const NetNs& ns, const std::string& dev) {
+  std::string text = ns.output("cat /sys/class/net/" + dev + "/address");
+  std::array<uint8_t, 6> mac{};
+  unsigned v[6];
+  if (std::sscanf(text.c_str(), "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+    throw std::runtime_error("no MAC address for " + dev + ": " + text);
+  for (int i = 0; i < 6; i++) mac[i] = static_cast<uint8_t>(v[i]);
+  return mac;
+}
+
+void put16(Bytes& b, size_t at, uint16_t v) {
+  b[at] = static_cast<uint8_t>(v >> 8);
+  b[at + 1] = static_cast<uint8_t>(v);
+}
+
+uint32_t addr(const std::string& a) { return ntohl(inet_addr(a.c_str())); }
+
+// The generator: every frame is built from a seeded engine, so a seed and a
+// count reproduce a run.
+class Frames {
+ public:
+  // @kinds: which generators run, a bit each (tcp, udp, icmp query, icmp
+  // error, other, mutated), for narrowing a disagreement down.
+  Frames(uint64_t seed, unsigned kinds) : rng_(seed), kinds_(kinds ? kinds : 0x3f) {}
+
+  // The next IPv4 packet (no Ethernet header).
+  Bytes next() {
+    unsigned kind;
+    do {
+      kind = pick(100);
+    } while (!(kinds_ & (1u << (kind < 30 ? 0 : kind < 50 ? 1 : kind < 65 ? 2 : kind < 80 ? 3 : kind < 88 ? 4 : 5))));
+    Bytes p = kind < 30   ? tcp()
+              : kind < 50 ? udp()
+              : kind < 65 ? icmp_query()
+              : kind < 80 ? icmp_error()
+              : kind < 88 ? other()
+                          : mutated();
+    if (recent_.size() < 64) recent_.push_back(p);
+    else recent_[pick(64)] = p;
+    return p;
+  }
+
+ private:
+  unsigned pick(unsigned n) { return std::uniform_int_distribution<unsigned>(0, n - 1)(rng_); }
+  bool chance(unsigned percent) { return pick(100) < percent; }
+  uint32_t word() { return static_cast<uint32_t>(rng_()); }
+
+  // Fuzzed sources are 10.30.1.2-9 (not the real flows' .1); destinations
+  // the sink (forwarded) or the router itself (local delivery).
+  uint32_t src() { return addr(kInj) + 1 + pick(8); }
+  uint32_t dst() { return chance(85) ? addr(kSink) : addr(kRtrIn); }
+  uint16_t port() {
+    // Not the real flows' 9000 and 9001.
+    static constexpr uint16_t common[] = {80, 443, 53, 22, 1024};
+    uint16_t p = chance(60) ? common[pick(5)] : static_cast<uint16_t>(1 + pick(65535));
+    return p == 9000 || p == 9001 ? 80 : p;
+  }
+
+  Bytes random_bytes(size_t n) {
+    Bytes b(n);
+    for (auto& c : b) c = static_cast<uint8_t>(pick(256));
+    return b;
+  }
+
+  // An IPv4 header (with options sometimes) around @l4, checksums right;
+  // fragment fields, TTL and the length field sometimes odd.
+  Bytes ip(uint8_t proto, uint32_t s, uint32_t d, const Bytes& l4) {
+    size_t opt = chance(8) ? 4 * (1 + pick(10)) : 0;
+    Bytes p(20 + opt);
+    p[0] = static_cast<uint8_t>(0x40 | ((20 + opt) / 4));
+    p[1] = chance(10) ? static_cast<uint8_t>(pick(256)) : 0;
+    put16(p, 4, chance(30) ? 0 : static_cast<uint16_t>(word()));
+    uint16_t frag = chance(50) ? 0x4000 : 0;  // DF
+    if (chance(6)) frag = static_cast<uint16_t>((chance(50) ? 0x2000 : 0) | pick(64));  // MF, offsets
+    put16(p, 6, frag);
+    // TTL 2 at least: a TTL that expires at the router makes it send a time
+    // exceeded about a flow not yet confirmed, which the kernel's tracker
+    // calls RELATED through nf_ct_attach() and nf_ct cannot tell yet (the
+    // IPv6 issue's "locally generated errors ... confirmed or not").
+    p[8] = chance(5) ? static_cast<uint8_t>(2 + pick(2)) : 64;
+    p[9] = proto;
+    const uint32_t s_be = htonl(s), d_be = htonl(d);
+    std::memcpy(&p[12], &s_be, 4);
+    std::memcpy(&p[16], &d_be, 4);
+    if (opt) {
+      Bytes o = chance(50) ? random_bytes(opt) : Bytes(opt, 1);  // garbage, or NOPs
+      std::copy(o.begin(), o.end(), p.begin() + 20);
+    }
+    p.insert(p.end(), l4.begin(), l4.end());
+    put16(p, 2, static_cast<uint16_t>(p.size()));
+    if (chance(3)) put16(p, 2, static_cast<uint16_t>(p.size() - std::min<size_t>(p.size() - 20, 1 + pick(8))));
+    put16(p, 10, static_cast<uint16_t>(~inet_checksum(p.data(), 20 + opt)));
+    return p;
+  }
+
+  uint16_t l4_sum(uint8_t proto, const Bytes& ipkt, size_t l4off, size_t len) {
+    uint32_t pseudo = 0;
+    for (size_t i = 12; i < 20; i += 2) pseudo += static_cast<uint32_t>(ipkt[i] << 8 | ipkt[i + 1]);
+    pseudo += proto + static_cast<uint32_t>(len);
+    return static_cast<uint16_t>(~inet_checksum(ipkt.data() + l4off, len, pseudo));
+  }
+
+  // Fills the L4 checksum at @at (offset in the L4 header): right, off, or zero.
+  void finish(Bytes& p, uint8_t proto, size_t at, bool zero_ok) {
+    size_t l4off = (p[0] & 0xf) * 4u;
+    if (p.size() < l4off + at + 2) return;
+    put16(p, l4off + at, 0);
+    uint16_t sum = l4_sum(proto, p, l4off, p.size() - l4off);
+    if (proto == IPPROTO_ICMP) {
+      sum = static_cast<uint16_t>(~inet_checksum(p.data() + l4off, p.size() - l4off));
+    }
+    if (chance(8)) sum ^= static_cast<uint16_t>(1 + pick(0xffff));
+    if (zero_ok && chance(5)) sum = 0;
+    put16(p, l4off + at, sum);
+  }
+
+  Bytes tcp() {
+    size_t opts = chance(40) ? 4 * pick(11) : 0;
+    Bytes t(20 + opts);
+    put16(t, 0, port());
+    put16(t, 2, port());
+    uint32_t seq = word(), ack = word();
+    for (int i = 0; i < 4; i++) t[4 + i] = static_cast<uint8_t>(seq >> (24 - 8 * i));
+    for (int i = 0; i < 4; i++) t[8 + i] = static_cast<uint8_t>(ack >> (24 - 8 * i));
+    uint8_t doff = static_cast<uint8_t>((20 + opts) / 4);
+    if (chance(5)) doff = static_cast<uint8_t>(pick(16));
+    t[12] = static_cast<uint8_t>(doff << 4);
+    static constexpr uint8_t flag_sets[] = {0x02, 0x12, 0x10, 0x18, 0x11, 0x04, 0x14, 0x01, 0x00, 0x3f, 0x06, 0x03};
+    t[13] = chance(70) ? flag_sets[pick(12)] : static_cast<uint8_t>(pick(256));
+    put16(t, 14, static_cast<uint16_t>(word()));
+    if (opts) {
+      static constexpr uint8_t mss[] = {2, 4, 0x05, 0xb4}, ws[] = {1, 3, 3, 7}, sackp[] = {1, 1, 4, 2};
+      for (size_t at = 20; at + 4 <= t.size(); at += 4) {
+        const uint8_t* o = chance(30) ? mss : chance(40) ? ws : chance(50) ? sackp : nullptr;
+        for (int i = 0; i < 4; i++) t[at + i] = o ? o[i] : static_cast<uint8_t>(pick(256));
+      }
+    }
+    Bytes data = random_bytes(chance(60) ? 0 : pick(64));
+    t.insert(t.end(), data.begin(), data.end());
+    Bytes p = ip(IPPROTO_TCP, src(), dst(), t);
+    finish(p, IPPROTO_TCP, 16, false);
+    return p;
+  }
+
+  Bytes udp() {
+    Bytes u(8);
+    put16(u, 0, port());
+    put16(u, 2, port());
+    Bytes data = random_bytes(pick(48));
+    u.insert(u.end(), data.begin(), data.end());
+    uint16_t len = static_cast<uint16_t>(u.size());
+    if (chance(15)) len = static_cast<uint16_t>(pick(len + 16));  // lies: short, long, under 8
+    put16(u, 4, len);
+    uint8_t proto = chance(10) ? IPPROTO_UDPLITE : IPPROTO_UDP;
+    Bytes p = ip(proto, src(), dst(), u);
+    finish(p, proto, 6, true);
+    return p;
+  }
+
+  Bytes icmp_query() {
+    static constexpr uint8_t types[] = {8, 0, 13, 14, 15, 16, 17, 18, 10, 9};
+    Bytes i(8);
+    i[0] = chance(85) ? types[pick(10)] : static_cast<uint8_t>(pick(256));
+    i[1] = chance(90) ? 0 : static_cast<uint8_t>(pick(256));
+    put16(i, 4, static_cast<uint16_t>(pick(8)));  // few ids: echoes meet their entries
+    put16(i, 6, static_cast<uint16_t>(word()));
+    Bytes data = random_bytes(pick(32));
+    i.insert(i.end(), data.begin(), data.end());
+    Bytes p = ip(IPPROTO_ICMP, src(), dst(), i);
+    finish(p, IPPROTO_ICMP, 2, false);
+    return p;
+  }
+
+  // An error quoting a recent frame (the way back: from its destination),
+  // a truncated or nested one, or garbage.
+  Bytes icmp_error() {
+    static constexpr uint8_t types[] = {3, 3, 3, 11, 12, 4, 5};
+    Bytes i(8);
+    i[0] = types[pick(7)];
+    i[1] = static_cast<uint8_t>(pick(i[0] == 3 ? 16 : 2));
+    Bytes inner = recent_.empty() || chance(10) ? random_bytes(pick(40)) : recent_[pick(recent_.size())];
+    if (inner.size() >= 20 && chance(70)) {
+      // As the router or the sink would: the quoted packet's source is us.
+      std::swap_ranges(inner.begin() + 12, inner.begin() + 16, inner.begin() + 16);
+    }
+    size_t keep = chance(70) ? std::min<size_t>(inner.size(), 28 + pick(40)) : pick(inner.size() + 1);
+    inner.resize(keep);
+    i.insert(i.end(), inner.begin(), inner.end());
+    // Mostly to a fuzzed source from the sink's side: sent in by the injector,
+    // it is the same direction as the flows it quotes' replies.
+    Bytes p = ip(IPPROTO_ICMP, chance(50) ? addr(kSink) : src(), dst(), i);
+    finish(p, IPPROTO_ICMP, 2, false);
+    return p;
+  }
+
+  // Not SCTP, DCCP or GRE: nf_conntrack has trackers of their own for them,
+  // nf_ct tracks them as generic until it has them too (README).
+  Bytes other() {
+    static constexpr uint8_t protos[] = {50, 51, 58, 41, 4, 2, 0, 255, 136, 103};
+    uint8_t proto = chance(70) ? protos[pick(10)] : static_cast<uint8_t>(pick(256));
+    if (proto == IPPROTO_SCTP || proto == IPPROTO_DCCP || proto == IPPROTO_GRE) proto = 253;
+    return ip(proto, src(), dst(), random_bytes(pick(40)));
+  }
+
+  // A recent frame with 1 to 3 bytes flipped after its IP header, the IP
+  // checksum still right (else IP drops it before any hook).
+  Bytes mutated() {
+    if (recent_.empty()) return tcp();
+    Bytes p = recent_[pick(recent_.size())];
+    size_t hl = (p[0] & 0xf) * 4u;
+    if (p.size() <= hl) return p;
+    for (unsigned n = 1 + pick(3); n; n--) p[hl + pick(static_cast<unsigned>(p.size() - hl))] ^= static_cast<uint8_t>(1 + pick(255));
+    return p;
+  }
+
+  std::mt19937_64 rng_;
+  unsigned kinds_;
+  std::vector<Bytes> recent_;
+};
+
+// The router between the injector and the sink, with neighbours for the
+// fuzzed sources so that the answers to them leave too.
+struct RouterTopology {
+  NetNs inj{"fzi"};
+  NetNs rtr{"fzr"};
+  NetNs sink{"fzs"};
+  VethPair in{inj, std::string(kInj) + "/24", "i0", rtr, std::string(kRtrIn) + "/24", "i1"};
+  VethPair out{rtr, "10.30.2.2/24", "o1", sink, std::string(kSink) + "/24", "o0"};
+
+  RouterTopology() {
+    inj.checked("ip route add default via 10.30.1.2");
+    sink.checked("ip route add default via 10.30.2.2");
+    rtr.checked("sysctl -q -w net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.i1.rp_filter=0");
+    for (int h = 2; h <= 9; h++)
+      rtr.checked("ip neigh replace 10.30.1." + std::to_string(h) + " lladdr 02:00:00:00:01:0" + std::to_string(h) +
+                  " dev i1 nud permanent");
+    sink.checked("socat TCP4-LISTEN:9000,bind=10.30.2.1,reuseaddr,fork EXEC:cat >/dev/null 2>&1 &");
+    sink.checked("socat UDP4-RECVFROM:9001,bind=10.30.2.1,fork EXEC:cat >/dev/null 2>&1 &");
+  }
+  ~RouterTopology() { sink.run("pkill -f 'socat .*10.30.2.1' 2>/dev/null"); }
+};
+
+// The real flows, from the injector's own stack: a TCP connection kept
+// echoing, a UDP exchange and a ping. True if each was answered.
+bool real_flows_work(const NetNs& inj, int tcp_fd, std::string* why) {
+  const char msg[] = "still here\n";
+  char buf[64];
+  if (tcp_fd < 0 || send(tcp_fd, msg, sizeof(msg) - 1, 0) != static_cast<ssize_t>(sizeof(msg) - 1) ||
+      recv(tcp_fd, buf, sizeof(buf), 0) != static_cast<ssize_t>(sizeof(msg) - 1)) {
+    *why = "the TCP connection no longer echoes";
+    return false;
+  }
+  if (inj.run("echo udp | timeout 5 socat -T2 - UDP4:10.30.2.1:9001 | grep -q udp") != 0) {
+    *why = "no UDP answer";
+    return false;
+  }
+  if (inj.run("ping -c1 -W3 10.30.2.1 > /dev/null") != 0) {
+    *why = "no ping answer";
+    return false;
+  }
+  return true;
+}
+
+std::string keys_of(const NetNs& ns) {
+  std::string out;
+  for (const char* f : {"/proc/net/nf_conntrack", "/proc/net/nf_ct"}) {
+    std::vector<std::string> k;
+    for (auto& e : parse_proc_table(ns.read_file(f))) k.push_back(e.key());
+    std::sort(k.begin(), k.end());
+    for (auto& s : k) out += s + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(Fuzz, MalformedFramesAgreeWithTheKernelsTracker) {
+  ASSERT_EQ(shell("grep -q '^nf_conntrack ' /proc/modules"), 0) << "the kernel's tracker is not loaded";
+  const unsigned long frames = env_number("NF_CT_FUZZ_FRAMES", 100000);
+  const uint64_t seed = env_number("NF_CT_FUZZ_SEED", 1);
+  RouterTopology t;
+  auto stat = [&](const char* file, const char* col) { return stat_column(t.rtr, file, col); };
+  const unsigned long inv0[2] = {stat("/proc/net/stat/nf_conntrack", "invalid"), stat("/proc/net/stat/nf_ct", "invalid")};
+  const unsigned long err0[2] = {stat("/proc/net/stat/nf_conntrack", "icmp_error"),
+                                 stat("/proc/net/stat/nf_ct", "icmp_error")};
+
+  // The real TCP connection, open across the whole run.
+  ASSERT_TRUE(wait_until([&] { return t.sink.run("ss -tln | grep -q ':9000 '") == 0 &&
+                                      t.sink.run("ss -uln | grep -q ':9001 '") == 0; }))
+      << "the sink's echo servers did not start";
+  Fd tcp;
+  {
+    ScopedNetnsEnter enter(t.inj);
+    tcp = Fd(socket(AF_INET, SOCK_STREAM, 0));
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(9000);
+    sa.sin_addr.s_addr = inet_addr(kSink);
+    timeval tv{5, 0};
+    setsockopt(tcp.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ASSERT_EQ(connect(tcp.get(), reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0)
+        << "no TCP connection to the sink: " << strerror(errno);
+  }
+  std::string why;
+  ASSERT_TRUE(real_flows_work(t.inj, tcp.get(), &why)) << "before the fuzzing: " << why;
+
+  // Real traffic beside the frames: the injector's pings, all along.
+  std::atomic<bool> stop{false};
+  std::thread pinger([&] {
+    while (!stop) t.inj.run("ping -q -c5 -i0.05 -W1 10.30.2.1 > /dev/null 2>&1");
+  });
+
+  const auto rtr_mac = mac_of(t.rtr, "i1"), inj_mac = mac_of(t.inj, "i0");
+  unsigned long sent = 0;
+  {
+    ScopedNetnsEnter enter(t.inj);
+    Fd sock(socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP)));
+    ASSERT_TRUE(sock) << "AF_PACKET socket: " << strerror(errno);
+    sockaddr_ll ll{};
+    ll.sll_family = AF_PACKET;
+    ll.sll_protocol = htons(ETH_P_IP);
+    ll.sll_ifindex = static_cast<int>(if_nametoindex("i0"));
+    ll.sll_halen = 6;
+    std::memcpy(ll.sll_addr, rtr_mac.data(), 6);
+    ASSERT_NE(ll.sll_ifindex, 0);
+    Frames gen(seed, static_cast<unsigned>(env_number("NF_CT_FUZZ_KINDS", 0)));
+    Bytes frame;
+    for (unsigned long n = 0; n < frames; n++) {
+      Bytes p = gen.next();
+      frame.assign(14, 0);
+      std::memcpy(frame.data(), rtr_mac.data(), 6);
+      std::memcpy(frame.data() + 6, inj_mac.data(), 6);
+      frame[12] = 0x08;
+      frame.insert(frame.end(), p.begin(), p.end());
+      // A full backlog drops the frame before any hook: wait and send it again.
+      while (sendto(sock.get(), frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&ll), sizeof(ll)) < 0) {
+        ASSERT_TRUE(errno == ENOBUFS || errno == EAGAIN) << "sendto: " << strerror(errno);
+        std::this_thread::sleep_for(1ms);
+      }
+      sent++;
+      // Paced so that the router's backlog keeps up (netdev_max_backlog).
+      if (n % 256 == 255) std::this_thread::sleep_for(2ms);
+    }
+  }
+  stop = true;
+  pinger.join();
+  RecordProperty("fuzz_frames", std::to_string(sent));
+
+  EXPECT_TRUE(real_flows_work(t.inj, tcp.get(), &why)) << "after " << sent << " frames: " << why;
+
+  // Quiet: both tables unchanged for a second.
+  std::string last = keys_of(t.rtr);
+  auto still = std::chrono::steady_clock::now();
+  wait_until(
+      [&] {
+        std::string now = keys_of(t.rtr);
+        if (now != last) {
+          last = now;
+          still = std::chrono::steady_clock::now();
+          return false;
+        }
+        return std::chrono::steady_clock::now() - still >= 1s;
+      },
+      60s, 200ms);
+  auto c = difftest::compare_tables("router", parse_proc_table(t.rtr.read_file("/proc/net/nf_conntrack")),
+                                    parse_proc_table(t.rtr.read_file("/proc/net/nf_ct")));
+  RecordProperty("fuzz_entries_compared", std::to_string(c.compared));
+  EXPECT_GE(c.compared, 100u) << "too few entries to judge";
+  for (size_t i = 0; i < c.disagreements.size() && i < 40; i++) {
+    const auto& d = c.disagreements[i];
+    ADD_FAILURE() << "disagreement (" << d.fields << ")\n  kernel: " << (d.kernel ? d.kernel->line : "-")
+                  << "\n  nf_ct:  " << (d.ours ? d.ours->line : "-");
+  }
+  EXPECT_EQ(c.disagreements.size(), 0u) << c.compared << " compared, " << c.agreed << " agreed";
+  const unsigned long kinv = stat("/proc/net/stat/nf_conntrack", "invalid") - inv0[0];
+  const unsigned long oinv = stat("/proc/net/stat/nf_ct", "invalid") - inv0[1];
+  const unsigned long kerr = stat("/proc/net/stat/nf_conntrack", "icmp_error") - err0[0];
+  const unsigned long oerr = stat("/proc/net/stat/nf_ct", "icmp_error") - err0[1];
+  RecordProperty("fuzz_invalid_kernel", std::to_string(kinv));
+  RecordProperty("fuzz_icmp_error_kernel", std::to_string(kerr));
+  EXPECT_EQ(oinv, kinv) << "invalid";
+  EXPECT_EQ(oerr, kerr) << "icmp_error";
+  EXPECT_GT(kinv, sent / 100) << "the frames were meant to be malformed";
+}
