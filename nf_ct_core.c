@@ -282,7 +282,11 @@ static unsigned int nfct_hook_confirm(void *priv, struct sk_buff *skb,
 	 * RELATED packets (ICMP errors) point at an entry that is in already;
 	 * a NEW one whose entry was confirmed is an RST that ended it.
 	 */
-	if (info != IP_CT_NEW || nfct_conn_confirmed(ct)) {
+	if (info != IP_CT_NEW) {
+		nfct_conn_put(ct);	/* the entry's maker counts it (nfct_pkt_free) */
+		return NF_ACCEPT;
+	}
+	if (nfct_conn_confirmed(ct)) {
 		nfct_conn_release(cn, ct);
 		return NF_ACCEPT;
 	}

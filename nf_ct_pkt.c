@@ -34,6 +34,7 @@
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
+#include <linux/tracepoint.h>
 #include <trace/events/skb.h>
 
 #include "nf_ct.h"
@@ -81,10 +82,9 @@ static bool nfct_pkt_of_dir(const struct nfct_conn *ct, enum nfct_dir dir,
 }
 
 /* An address an ICMP error about @ct may carry once NAT rewrote its outer header. */
-static bool nfct_pkt_addr_of(const struct nfct_pkt *p, __be32 addr)
+static bool nfct_pkt_addr_of(const struct nfct_pkt *p, const struct nfct_conn *ct,
+			     __be32 addr)
 {
-	const struct nfct_conn *ct = p->ct;
-
 	return addr == p->tuple.src || addr == p->tuple.dst ||
 	       addr == ct->tuplehash[NFCT_DIR_ORIGINAL].tuple.src ||
 	       addr == ct->tuplehash[NFCT_DIR_ORIGINAL].tuple.dst ||
@@ -92,30 +92,57 @@ static bool nfct_pkt_addr_of(const struct nfct_pkt *p, __be32 addr)
 	       addr == ct->tuplehash[NFCT_DIR_REPLY].tuple.dst;
 }
 
-/* Is @skb the packet @p was made for (see the header comment)? */
+/*
+ * Is a packet with IP id @id, protocol @protonum and tuple @t (NULL if it
+ * has none) the one @p was made for (see the header comment)?
+ */
+static bool nfct_pkt_is(const struct nfct_pkt *p, __be16 id, u8 protonum,
+			const struct nfct_tuple *t)
+{
+	/* Read once: the record's taker clears it after unlinking the record. */
+	const struct nfct_conn *ct = READ_ONCE(p->ct);
+	enum nfct_dir dir;
+
+	if (id != p->id)
+		return false;
+	if (!t)
+		return !p->has_tuple && protonum == p->protonum;
+	if (!p->has_tuple)
+		return false;
+	if (nfct_tuple_eq(t, &p->tuple))
+		return true;
+	if (!ct)
+		return false;	/* INVALID: nothing rewrites it */
+	for (dir = NFCT_DIR_ORIGINAL; dir < NFCT_DIR_MAX; dir++)
+		if (nfct_pkt_of_dir(ct, dir, &p->tuple))
+			return nfct_pkt_of_dir(ct, dir, t);
+	/* An ICMP error RELATED to the entry: its own tuple, addresses NATed. */
+	return t->protonum == p->tuple.protonum && t->sport == p->tuple.sport &&
+	       t->dport == p->tuple.dport && nfct_pkt_addr_of(p, ct, t->src) &&
+	       nfct_pkt_addr_of(p, ct, t->dst);
+}
+
 static bool nfct_pkt_matches(const struct nfct_pkt *p, const struct sk_buff *skb)
 {
 	struct nfct_tuple t;
 	unsigned int off;
-	enum nfct_dir dir;
+	bool has_tuple = !nfct_tuple_from_skb(skb, &t, &off);
 
-	if (ip_hdr(skb)->id != p->id)
-		return false;
-	if (nfct_tuple_from_skb(skb, &t, &off))
-		return !p->has_tuple && ip_hdr(skb)->protocol == p->protonum;
-	if (!p->has_tuple)
-		return false;
-	if (nfct_tuple_eq(&t, &p->tuple))
-		return true;
-	if (!p->ct)
-		return false;	/* INVALID: nothing rewrites it */
-	for (dir = NFCT_DIR_ORIGINAL; dir < NFCT_DIR_MAX; dir++)
-		if (nfct_pkt_of_dir(p->ct, dir, &p->tuple))
-			return nfct_pkt_of_dir(p->ct, dir, &t);
-	/* An ICMP error RELATED to the entry: its own tuple, addresses NATed. */
-	return t.protonum == p->tuple.protonum && t.sport == p->tuple.sport &&
-	       t.dport == p->tuple.dport && nfct_pkt_addr_of(p, t.src) &&
-	       nfct_pkt_addr_of(p, t.dst);
+	return nfct_pkt_is(p, ip_hdr(skb)->id, ip_hdr(skb)->protocol,
+			   has_tuple ? &t : NULL);
+}
+
+/*
+ * Give up a record's reference. Only the record that made an entry counts
+ * it as unconfirmed: an ICMP error's record may share the entry
+ * (nfct_pkt_cause) and end first when its cause goes on (a redirect).
+ */
+static void nfct_pkt_put_conn(struct nfct_net *cn, struct nfct_conn *ct, u8 info)
+{
+	if (info == IP_CT_NEW)
+		nfct_conn_release(cn, ct);
+	else
+		nfct_conn_put(ct);
 }
 
 static void nfct_pkt_free_rcu(struct rcu_head *head)
@@ -128,7 +155,7 @@ static void nfct_pkt_free(struct nfct_pkt *p)
 	atomic_dec(&p->cn->pending);
 	atomic_dec(&nfct_pkt_count);
 	if (p->ct)
-		nfct_conn_release(p->cn, p->ct);
+		nfct_pkt_put_conn(p->cn, p->ct, p->info);
 	call_rcu(&p->rcu, nfct_pkt_free_rcu);
 }
 
@@ -208,7 +235,7 @@ unsigned int nfct_pkt_hold(struct nfct_net *cn, const struct sk_buff *skb,
 	if (likely(!nfct_pkt_attach(cn, skb, ct, info)))
 		return NF_ACCEPT;
 	if (ct)
-		nfct_conn_release(cn, ct);
+		nfct_pkt_put_conn(cn, ct, info);
 	NFCT_STAT_INC(cn, drop);
 	return NF_DROP;
 }
@@ -261,7 +288,7 @@ bool nfct_pkt_take(const struct nfct_net *cn, const struct sk_buff *skb,
 	if (p && nfct_pkt_unlink(p)) {
 		*ct = p->ct;
 		*info = p->info;
-		p->ct = NULL;
+		WRITE_ONCE(p->ct, NULL);
 		nfct_pkt_free(p);
 		found = true;
 	}
@@ -306,7 +333,7 @@ u8 nfct_packet_lookup(struct nfct_net *cn, const struct sk_buff *skb,
 	p = nfct_pkt_find(cn, skb);
 	if (p) {
 		*recorded = true;
-		*ctp = p->ct;
+		*ctp = READ_ONCE(p->ct);
 		return p->info;
 	}
 	if (nfct_tuple_from_skb(skb, &t, &off))
@@ -365,6 +392,73 @@ static void nfct_pkt_dropped(void *data, struct sk_buff *skb, void *location,
 	if (p && nfct_pkt_unlink(p))
 		nfct_pkt_free(p);
 	rcu_read_unlock();
+}
+
+/*
+ * A locally generated ICMP error (a forwarded packet's TTL ran out, its IP
+ * options are bad, REJECT) is about a packet whose entry may not be
+ * confirmed yet: the kernel's tracker attaches the cause's entry to the
+ * error (nf_ct_attach() from icmp_glue_bits()), making it RELATED, where a
+ * lookup of the quoted tuple finds nothing. The icmp_send tracepoint fires
+ * in __icmp_send(), bottom halves off, right before the error is built and
+ * sent down to LOCAL_OUT on the same CPU: it leaves the cause's address
+ * here, and the error's tracker takes it at LOCAL_OUT. The address is only
+ * a key: the cause may be gone by then (the error never reached LOCAL_OUT,
+ * or was queued), so the record found at it must still match the packet
+ * the error quotes, as a packet matches its own record.
+ */
+static DEFINE_PER_CPU(unsigned long, nfct_icmp_cause);
+static struct tracepoint *nfct_icmp_send_tp;
+
+static void nfct_pkt_icmp_send(void *data, const struct sk_buff *skb_in,
+			       int type, int code)
+{
+	this_cpu_write(nfct_icmp_cause, (unsigned long)skb_in);
+}
+
+static void nfct_pkt_find_icmp_send(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "icmp_send"))
+		*(struct tracepoint **)priv = tp;
+}
+
+/* At LOCAL_OUT, for an ICMP error: this CPU's cause (0: none), taken. */
+unsigned long nfct_pkt_take_cause(void)
+{
+	return this_cpu_xchg(nfct_icmp_cause, 0);
+}
+
+/**
+ * nfct_pkt_cause - the entry of the packet a local ICMP error is about
+ * @cn: the netns the error is in
+ * @key: the cause's address, from nfct_pkt_take_cause()
+ * @quoted: the tuple of the packet the error quotes
+ * @id: the quoted packet's IP id
+ * @info: set to the error's IP_CT_RELATED* towards the entry
+ *
+ * Call under RCU.
+ *
+ * Return: the cause's entry, referenced, or NULL.
+ */
+struct nfct_conn *nfct_pkt_cause(const struct nfct_net *cn, unsigned long key,
+				 const struct nfct_tuple *quoted, __be16 id,
+				 u8 *info)
+{
+	struct nfct_conn *ct;
+	struct nfct_pkt *p;
+
+	if (!atomic_read(&nfct_pkt_count))
+		return NULL;
+	p = rhashtable_lookup(&nfct_pkts, &key, nfct_pkt_params);
+	if (!p || p->cn != cn || !nfct_pkt_is(p, id, quoted->protonum, quoted))
+		return NULL;
+	ct = READ_ONCE(p->ct);
+	/* An entry is freed a grace period after its last reference went. */
+	if (!ct || !refcount_inc_not_zero(&ct->use))
+		return NULL;
+	/* The error goes the other way from its cause, as nf_conntrack_attach(). */
+	*info = p->info >= IP_CT_IS_REPLY ? IP_CT_RELATED : IP_CT_RELATED_REPLY;
+	return ct;
 }
 
 /* Ends the records that match; @cn NULL matches all, @max_age 0 any age. */
@@ -436,16 +530,25 @@ int nfct_pkt_init(void)
 	if (!nfct_pkt_drop_probe)
 		pr_info("nf_ct: kfree_skb tracepoint unavailable, dropped packets are reaped after %u s\n",
 			NFCT_PKT_MAX_AGE / HZ);
+	/* Not exported to modules by name: found among the kernel's. */
+	for_each_kernel_tracepoint(nfct_pkt_find_icmp_send, &nfct_icmp_send_tp);
+	if (!nfct_icmp_send_tp ||
+	    tracepoint_probe_register(nfct_icmp_send_tp, nfct_pkt_icmp_send, NULL)) {
+		nfct_icmp_send_tp = NULL;
+		pr_info("nf_ct: icmp_send tracepoint unavailable, local errors about unconfirmed connections are INVALID\n");
+	}
 	return 0;
 }
 
 /* After every netns is gone: no record is left to free. */
 void nfct_pkt_exit(void)
 {
-	if (nfct_pkt_drop_probe) {
+	if (nfct_icmp_send_tp)
+		tracepoint_probe_unregister(nfct_icmp_send_tp, nfct_pkt_icmp_send, NULL);
+	if (nfct_pkt_drop_probe)
 		unregister_trace_kfree_skb(nfct_pkt_dropped, NULL);
+	if (nfct_icmp_send_tp || nfct_pkt_drop_probe)
 		tracepoint_synchronize_unregister();
-	}
 	cancel_delayed_work_sync(&nfct_pkt_reaper);
 	WARN_ON(atomic_read(&nfct_pkt_count));
 	rhashtable_destroy(&nfct_pkts);

@@ -87,6 +87,8 @@ static int nfct_icmp_error(struct nfct_net *cn, struct sk_buff *skb,
 	struct nfct_tuple quoted, t;
 	struct nfct_tuple_node *n;
 	const struct icmphdr *ih;
+	__be16 _qid, *qid;
+	unsigned long cause;
 	struct icmphdr buf;
 	struct nfct_conn *ct;
 	u8 info;
@@ -105,9 +107,18 @@ static int nfct_icmp_error(struct nfct_net *cn, struct sk_buff *skb,
 		goto invalid;
 	if (!icmp_is_err(ih->type))
 		return NFCT_TRACK_IT;
+	/* Taken by every local error, so that no later one meets it. */
+	cause = hook == NF_INET_LOCAL_OUT ? nfct_pkt_take_cause() : 0;
 	if (nfct_tuple_from_quote(skb, off + sizeof(*ih), &quoted) ||
 	    !nfct_tuple_invert(&t, &quoted))
 		goto invalid;
+	if (cause) {
+		/* The quoted header's IP id, checked against the cause's record. */
+		qid = skb_header_pointer(skb, off + sizeof(*ih) + 4, sizeof(_qid), &_qid);
+		ct = qid ? nfct_pkt_cause(cn, cause, &quoted, *qid, &info) : NULL;
+		if (ct)
+			return nfct_pkt_hold(cn, skb, ct, info);
+	}
 	n = nfct_table_lookup(cn, &t);
 	if (!n)
 		goto invalid;

@@ -74,7 +74,8 @@ EXPORT_SYMBOL_IF_KUNIT(nfct_tuple_from_skb);
  * that is all this needs: the ports, or an ICMP query's type, code and id.
  * Its tot_len speaks of the original packet, not of the quote.
  *
- * Return: 0, or -EINVAL for a quote too short or of a later fragment.
+ * Return: 0, or -EINVAL for a quote too short (its IP header included) or
+ * of a later fragment.
  */
 int nfct_tuple_from_quote(const struct sk_buff *skb, unsigned int off,
 			  struct nfct_tuple *t)
@@ -92,6 +93,9 @@ int nfct_tuple_from_quote(const struct sk_buff *skb, unsigned int off,
 	    (iph->frag_off & htons(IP_OFFSET)))
 		return -EINVAL;
 	l4off = off + iph->ihl * 4;
+	/* As nf_conntrack: the quoted header's options are all there. */
+	if (l4off > skb->len)
+		return -EINVAL;
 
 	memset(t, 0, sizeof(*t));
 	t->src = iph->saddr;

@@ -331,6 +331,10 @@ int __must_check nfct_pkt_attach(struct nfct_net *cn, const struct sk_buff *skb,
 unsigned int nfct_pkt_hold(struct nfct_net *cn, const struct sk_buff *skb,
 			   struct nfct_conn *ct, u8 info);
 unsigned int nfct_pkt_invalid(struct nfct_net *cn, const struct sk_buff *skb);
+unsigned long nfct_pkt_take_cause(void);
+struct nfct_conn *nfct_pkt_cause(const struct nfct_net *cn, unsigned long key,
+				 const struct nfct_tuple *quoted, __be16 id,
+				 u8 *info);
 struct nfct_pkt *nfct_pkt_find(const struct nfct_net *cn, const struct sk_buff *skb);
 bool nfct_pkt_take(const struct nfct_net *cn, const struct sk_buff *skb,
 		   struct nfct_conn **ct, u8 *info);

@@ -3,7 +3,9 @@
 # table, which knows the packet's connection, would answer otherwise
 # (nf_conntrack 6.1's verdicts on the same packets): a corrupt ICMP echo
 # carrying a known id, ICMPv6 headers inside IPv4, and a packet judged
-# INVALID at OUTPUT that comes back in over loopback.
+# INVALID at OUTPUT that comes back in over loopback. And the other way: a
+# time exceeded a router sends about a flow it has not confirmed yet is
+# RELATED to it, as nf_conntrack attaches the cause's entry to the error.
 # With NF_CT_LOAD=1 (the VM) it loads nf_ct_xt.ko itself and unloads it after.
 . "$(dirname "$0")/lib.sh"
 require_nf_ct
@@ -67,7 +69,7 @@ print((struct.pack("!BBHHH", 8, 0, c, ident, seq) + data).hex())
 ' "$@"
 }
 
-tap_begin 6
+tap_begin 8
 
 host=$(ns_add host) && peer=$(ns_add peer) || tap_bail "cannot create namespaces"
 veth_link "$host" 10.9.0.1/24 "$peer" 10.9.0.2/24 || tap_bail "cannot link namespaces"
@@ -77,7 +79,9 @@ ipt "$host" -A INPUT -i veth0 -p icmp -m conntrack --ctstate INVALID &&
 	ipt "$host" -A INPUT -p 58 -m conntrack --ctstate INVALID &&
 	ipt "$host" -A INPUT -i lo -p udp --dport 7777 -m conntrack --ctstate INVALID &&
 	ipt "$host" -A INPUT -i lo -p udp --dport 7777 -m conntrack --ctstate NEW,ESTABLISHED &&
-	ipt "$host" -A OUTPUT -o lo -p udp --dport 7777 -m conntrack --ctstate INVALID ||
+	ipt "$host" -A OUTPUT -o lo -p udp --dport 7777 -m conntrack --ctstate INVALID &&
+	ipt "$peer" -A OUTPUT -p icmp --icmp-type time-exceeded -m conntrack --ctstate RELATED &&
+	ipt "$peer" -A OUTPUT -p icmp --icmp-type time-exceeded -m conntrack --ctstate INVALID ||
 	tap_bail "iptables-legacy refused the rules"
 
 # --- a corrupt echo on a known id ------------------------------------------------
@@ -112,4 +116,21 @@ with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
 raw "$host" 17 127.0.0.1 9f491e61000d00006c696521
 expect_counts "a lying UDP length over loopback is INVALID at OUTPUT and at INPUT (rules: OUTPUT invalid, INPUT invalid, INPUT new/established)" \
 	"1 1 1" "$host" OUTPUT:1 INPUT:5 INPUT:6
+
+# --- a local error about an unconfirmed flow is RELATED ------------------------------
+# The peer routes 10.9.1.0/24; a datagram with TTL 1 expires there before
+# its entry is confirmed, and the peer's time exceeded quotes it.
+ip -n "$peer" link add d0 type dummy && ip -n "$peer" addr add 10.9.1.2/24 dev d0 &&
+	ip -n "$peer" link set d0 up && ip netns exec "$peer" sysctl -q -w net.ipv4.ip_forward=1 &&
+	ip -n "$host" route add 10.9.1.0/24 via 10.9.0.2 || tap_bail "cannot make the peer a router"
+errors=$(stat_col "$peer" icmp_error)
+ip netns exec "$host" python3 -c '
+import socket
+with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 1)
+    s.sendto(b"ttl", ("10.9.1.1", 7000))
+'
+expect_counts "the router's time exceeded about an unconfirmed flow is RELATED (rules: related, invalid)" \
+	"1 0" "$peer" OUTPUT:1 OUTPUT:2
+tap_check "and not counted in icmp_error" test "$(stat_col "$peer" icmp_error)" = "$errors"
 tap_end
