@@ -90,6 +90,22 @@ veth_link() {
 		ip -n "$3" link set veth0 up
 }
 
+# router_link CLIENT ROUTER SERVER PREFIX: CLIENT (a0, PREFIX.1.1/24) --
+# (r0, PREFIX.1.2/24) ROUTER (r1, PREFIX.2.2/24) -- (s0, PREFIX.2.1/24)
+# SERVER, the two ends routed through the router, which forwards.
+router_link() {
+	local cli=$1 rtr=$2 srv=$3 p=$4
+	ip link add a0 netns "$cli" type veth peer name r0 netns "$rtr" &&
+		ip link add s0 netns "$srv" type veth peer name r1 netns "$rtr" &&
+		ip -n "$cli" addr add "$p.1.1/24" dev a0 && ip -n "$cli" link set a0 up &&
+		ip -n "$srv" addr add "$p.2.1/24" dev s0 && ip -n "$srv" link set s0 up &&
+		ip -n "$rtr" addr add "$p.1.2/24" dev r0 && ip -n "$rtr" link set r0 up &&
+		ip -n "$rtr" addr add "$p.2.2/24" dev r1 && ip -n "$rtr" link set r1 up &&
+		ip -n "$cli" route add default via "$p.1.2" &&
+		ip -n "$srv" route add default via "$p.2.2" &&
+		ip netns exec "$rtr" sysctl -q -w net.ipv4.ip_forward=1
+}
+
 # Kills what the test left running in its namespaces (a background server
 # would keep the TAP pipe open) and deletes them.
 ns_cleanup() {

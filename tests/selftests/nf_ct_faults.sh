@@ -22,17 +22,7 @@ nat_modules_load
 trap nat_cleanup EXIT
 
 cli=$(ns_add xcli) && gw=$(ns_add xgw) && srv=$(ns_add xsrv) || tap_bail "cannot create namespaces"
-{
-	ip link add a0 netns "$cli" type veth peer name g0 netns "$gw" &&
-		ip link add s0 netns "$srv" type veth peer name g1 netns "$gw" &&
-		ip -n "$cli" addr add 10.12.1.1/24 dev a0 && ip -n "$cli" link set a0 up &&
-		ip -n "$srv" addr add 10.12.2.1/24 dev s0 && ip -n "$srv" link set s0 up &&
-		ip -n "$gw" addr add 10.12.1.2/24 dev g0 && ip -n "$gw" link set g0 up &&
-		ip -n "$gw" addr add 10.12.2.2/24 dev g1 && ip -n "$gw" link set g1 up &&
-		ip -n "$cli" route add default via 10.12.1.2 &&
-		ip -n "$srv" route add default via 10.12.2.2 &&
-		ip netns exec "$gw" sysctl -q -w net.ipv4.ip_forward=1
-} || tap_bail "cannot link namespaces"
+router_link "$cli" "$gw" "$srv" 10.12 || tap_bail "cannot link namespaces"
 
 fault() {	# NS SITE TIMES
 	ip netns exec "$1" sysctl -q -w net.nf_ct.fault_site="$2" net.nf_ct.fault_times="$3"
@@ -75,7 +65,7 @@ tap_check "a table that could not take an entry counted no clash (insert_failed 
 
 # --- a DNAT+SNAT packet whose record fails half-way ---------------------------------
 ip netns exec "$gw" iptables-legacy -t nat -A PREROUTING -p udp --dport 5000 -j DNAT --to-destination 10.12.2.1:5001 &&
-	ip netns exec "$gw" iptables-legacy -t nat -A POSTROUTING -o g1 -j SNAT --to-source 10.12.2.2 ||
+	ip netns exec "$gw" iptables-legacy -t nat -A POSTROUTING -o r1 -j SNAT --to-source 10.12.2.2 ||
 	tap_bail "iptables-legacy refused the NAT rules"
 seen=$(mktemp)
 trap 'rm -f "$seen"; nat_cleanup' EXIT

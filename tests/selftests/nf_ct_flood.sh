@@ -24,17 +24,9 @@ flood=$((10 * max))
 # 10.11.2.0/24; the spoofed 10.66.0.0/16 is routed back to the attacker.
 topology() {
 	atk=$(ns_add "fa$1") && rtr=$(ns_add "fr$1") && srv=$(ns_add "fs$1") &&
-		ip link add a0 netns "$atk" type veth peer name r0 netns "$rtr" &&
-		ip link add s0 netns "$srv" type veth peer name r1 netns "$rtr" &&
-		ip -n "$atk" addr add 10.11.1.1/24 dev a0 && ip -n "$atk" link set a0 up &&
-		ip -n "$srv" addr add 10.11.2.1/24 dev s0 && ip -n "$srv" link set s0 up &&
-		ip -n "$rtr" addr add 10.11.1.2/24 dev r0 && ip -n "$rtr" link set r0 up &&
-		ip -n "$rtr" addr add 10.11.2.2/24 dev r1 && ip -n "$rtr" link set r1 up &&
-		ip -n "$atk" route add default via 10.11.1.2 &&
-		ip -n "$srv" route add default via 10.11.2.2 &&
+		router_link "$atk" "$rtr" "$srv" 10.11 &&
 		ip -n "$rtr" route add 10.66.0.0/16 via 10.11.1.1 &&
-		ip netns exec "$rtr" sysctl -q -w net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
-			net.ipv4.conf.r0.rp_filter=0 &&
+		ip netns exec "$rtr" sysctl -q -w net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.r0.rp_filter=0 &&
 		ip netns exec "$atk" sysctl -q -w net.nf_ct.max=0 &&
 		ip netns exec "$srv" sysctl -q -w net.nf_ct.max=0 &&
 		{ ip netns exec "$srv" socat TCP4-LISTEN:8080,bind=10.11.2.1,reuseaddr,fork EXEC:cat & } &&

@@ -27,17 +27,7 @@ pkts() {	# NS TABLE CHAIN RULENUM: the rule's packet counter
 tap_begin 5
 
 cli=$(ns_add rcli) && rtr=$(ns_add rrtr) && srv=$(ns_add rsrv) || tap_bail "cannot create namespaces"
-{
-	ip link add a0 netns "$cli" type veth peer name r0 netns "$rtr" &&
-		ip link add b0 netns "$srv" type veth peer name r1 netns "$rtr" &&
-		ip -n "$cli" addr add 10.8.1.1/24 dev a0 && ip -n "$cli" link set a0 up &&
-		ip -n "$srv" addr add 10.8.2.1/24 dev b0 && ip -n "$srv" link set b0 up &&
-		ip -n "$rtr" addr add 10.8.1.2/24 dev r0 && ip -n "$rtr" link set r0 up &&
-		ip -n "$rtr" addr add 10.8.2.2/24 dev r1 && ip -n "$rtr" link set r1 up &&
-		ip -n "$cli" route add default via 10.8.1.2 &&
-		ip -n "$srv" route add default via 10.8.2.2 &&
-		ip netns exec "$rtr" sysctl -q -w net.ipv4.ip_forward=1
-} || tap_bail "cannot link namespaces"
+router_link "$cli" "$rtr" "$srv" 10.8 || tap_bail "cannot link namespaces"
 # FORWARD 1: the SYN/ACK as nf_ct sees it at the rule; 2: INVALID anything.
 ipt "$rtr" -t mangle -A FORWARD -p tcp --syn -j TCPMSS --set-mss 1000 &&
 	ipt "$rtr" -A FORWARD -i r1 -p tcp --sport 8080 -m conntrack --ctstate ESTABLISHED &&
