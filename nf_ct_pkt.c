@@ -29,6 +29,12 @@
  * tracepoint cannot be had, keeps its record until the reaper, every
  * NFCT_PKT_REAP_EVERY, ends the records older than NFCT_PKT_MAX_AGE; until
  * then the record can only be met by a packet that matches it as above.
+ *
+ * A second tracepoint, icmp_send, names the packet an ICMP error this host
+ * is about to send is about, so that the error finds that packet's record,
+ * and its entry confirmed or not, as nf_conntrack's nf_ct_attach() gives it
+ * (nfct_pkt_cause). Without it such an error about an unconfirmed entry is
+ * INVALID.
  */
 #include <linux/ip.h>
 #include <linux/skbuff.h>
@@ -460,6 +466,7 @@ struct nfct_conn *nfct_pkt_cause(const struct nfct_net *cn, unsigned long key,
 	*info = p->info >= IP_CT_IS_REPLY ? IP_CT_RELATED : IP_CT_RELATED_REPLY;
 	return ct;
 }
+EXPORT_SYMBOL_IF_KUNIT(nfct_pkt_cause);
 
 /* Ends the records that match; @cn NULL matches all, @max_age 0 any age. */
 static void nfct_pkt_sweep(const struct nfct_net *cn, unsigned long max_age)

@@ -1366,6 +1366,46 @@ static void pkt_record_recycled_address(struct kunit *test)
 }
 
 /*
+ * A local ICMP error finds its cause's entry by the cause's address, but
+ * only if the record there is the packet the error quotes: the address may
+ * be stale (the cause gone, another packet there now), so another flow's
+ * quote, another IP id or another netns gets nothing.
+ */
+static void pkt_cause_matches_the_quote(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test), *other_net = table_new(test);
+	struct sk_buff *skb = build_udp_query(test);
+	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP), *got;
+	struct nfct_tuple quoted = ct->tuplehash[NFCT_DIR_ORIGINAL].tuple;
+	unsigned long key = (unsigned long)skb;
+	u8 info = 0;
+
+	refcount_inc(&ct->use);		/* the test's, beside the record's */
+	KUNIT_ASSERT_EQ(test, nfct_pkt_attach(cn, skb, ct, IP_CT_NEW), 0);
+	rcu_read_lock();
+	got = nfct_pkt_cause(cn, key, &quoted, ip_hdr(skb)->id, &info);
+	KUNIT_EXPECT_PTR_EQ(test, got, ct);
+	/* The error goes back towards the cause's sender. */
+	KUNIT_EXPECT_EQ(test, info, (u8)IP_CT_RELATED_REPLY);
+	if (got)
+		nfct_conn_put(got);
+	KUNIT_EXPECT_NULL(test, nfct_pkt_cause(other_net, key, &quoted, ip_hdr(skb)->id, &info));
+	KUNIT_EXPECT_NULL(test, nfct_pkt_cause(cn, key, &quoted, htons(7), &info));
+	KUNIT_EXPECT_NULL(test, nfct_pkt_cause(cn, key + 64, &quoted, ip_hdr(skb)->id, &info));
+	quoted.sport = htons(41298);
+	KUNIT_EXPECT_NULL(test, nfct_pkt_cause(cn, key, &quoted, ip_hdr(skb)->id, &info));
+	rcu_read_unlock();
+	/* The error's reference given back, the record's and the test's remain. */
+	KUNIT_EXPECT_EQ(test, refcount_read(&ct->use), 2);
+	KUNIT_ASSERT_TRUE(test, nfct_pkt_take(cn, skb, &got, &info));
+	nfct_conn_put(got);
+	nfct_conn_put(ct);
+	kfree_skb(skb);
+	nfct_table_destroy(other_net);
+	nfct_table_destroy(cn);
+}
+
+/*
  * What hooks do to a packet before its confirmation keeps its record: a
  * longer packet (TCPMSS adding an option, an NFQUEUE verdict with a new
  * payload), its data moved by pskb_expand_head, and NAT rewriting either
@@ -1561,6 +1601,7 @@ static struct kunit_case pkt_cases[] = {
 	KUNIT_CASE(packet_info_after_nat),
 	KUNIT_CASE(pkt_record_follows_the_skb),
 	KUNIT_CASE(pkt_record_recycled_address),
+	KUNIT_CASE(pkt_cause_matches_the_quote),
 	KUNIT_CASE(pkt_record_survives_rewrites),
 	KUNIT_CASE(pkt_record_reaped_when_vanished),
 	KUNIT_CASE(pkt_record_ends_when_dropped),
