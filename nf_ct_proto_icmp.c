@@ -114,7 +114,8 @@ static int nfct_icmp_error(struct nfct_net *cn, struct sk_buff *skb,
 		goto invalid;
 	if (cause) {
 		/* The quoted header's IP id, checked against the cause's record. */
-		qid = skb_header_pointer(skb, off + sizeof(*ih) + 4, sizeof(_qid), &_qid);
+		qid = skb_header_pointer(skb, off + sizeof(*ih) + offsetof(struct iphdr, id),
+					 sizeof(_qid), &_qid);
 		ct = qid ? nfct_pkt_cause(cn, cause, &quoted, *qid, &info) : NULL;
 		if (ct)
 			return nfct_pkt_hold(cn, skb, ct, info);
