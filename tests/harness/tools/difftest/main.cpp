@@ -7,7 +7,7 @@
 //   nfct_difftest --seed N --duration S [--known FILE] [--tap FILE]
 //                 [--hosts N] [--parallel N] [--flows MIN:MAX] [--no-impair]
 //                 [--capture FILE.pcap]
-//   nfct_difftest --replay FILE.pcap[.gz] [--known FILE] [--tap FILE]
+//   nfct_difftest --replay FILE.pcap[.gz] [--known FILE] [--tap FILE] [--min-entries N]
 //
 // --capture records host 0's link (seen from the router, after both
 // directions' netem) for the replay corpus, with segmentation and checksum
@@ -16,7 +16,10 @@
 //
 // Prints every disagreement with both lines and the seed, then one summary
 // line "difftest: seed=... agreement=...%". Exits 1 on any disagreement not
-// in the known-differences file (or on a quiet point that never came).
+// in the known-differences file, on a quiet point that never came, or on a
+// snapshot that compared fewer entries than its round had flows (or than
+// --min-entries). A disagreement counts when 3 of 5 readings show it
+// (snapshot.hpp).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -32,6 +35,7 @@
 
 #include "compare.hpp"
 #include "replay.hpp"
+#include "snapshot.hpp"
 #include "proc_table.hpp"
 #include "traffic.hpp"
 #include "wait.hpp"
@@ -43,15 +47,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* kKernelTable = "/proc/net/nf_conntrack";
-constexpr const char* kOurTable = "/proc/net/nf_ct";
-
 struct Options {
   uint64_t seed = 1;
   unsigned duration = 60;
   unsigned hosts = 4;
   unsigned parallel = 6;
   size_t min_flows = 10, max_flows = 40;
+  size_t min_entries = 1;  // a snapshot comparing fewer fails
   bool impair = true;
   std::string known, tap, capture, replay;
 };
@@ -59,7 +61,7 @@ struct Options {
 [[noreturn]] void usage() {
   std::cerr << "usage: nfct_difftest --seed N --duration S [--known FILE] [--tap FILE] [--hosts N] "
                "[--parallel N] [--flows MIN:MAX] [--no-impair] [--capture FILE.pcap]\n"
-               "       nfct_difftest --replay FILE.pcap[.gz] [--known FILE] [--tap FILE]\n";
+               "       nfct_difftest --replay FILE.pcap[.gz] [--known FILE] [--tap FILE] [--min-entries N]\n";
   std::exit(2);
 }
 
@@ -81,6 +83,7 @@ Options parse_args(int argc, char** argv) {
       else if (a == "--no-impair") o.impair = false;
       else if (a == "--capture") o.capture = value();
       else if (a == "--replay") o.replay = value();
+      else if (a == "--min-entries") o.min_entries = std::stoul(value());
       else if (a == "--flows") {
         std::string v = value();
         size_t colon = v.find(':');
@@ -137,34 +140,6 @@ bool settle(const std::vector<Namespace>& all) {
       60s, 200ms);
 }
 
-// One namespace's two tables, read kernel, nf_ct, kernel: if the kernel's
-// did not move meanwhile, no packet fell between the two reads.
-std::pair<Comparison, std::vector<ProcEntry>> read_and_compare(const Namespace& n) {
-  for (int attempt = 0;; attempt++) {
-    auto kernel = read_table(*n.ns, kKernelTable);
-    auto ours = read_table(*n.ns, kOurTable);
-    if (keys(read_table(*n.ns, kKernelTable)) == keys(kernel) || attempt == 20) {
-      auto c = compare_tables(n.label, kernel, ours);
-      return {std::move(c), std::move(kernel)};
-    }
-  }
-}
-
-// A disagreement must hold over fresh reads. /proc/net/nf_conntrack is read
-// in page-sized pieces, each resuming at a position in the kernel's one hash
-// table of all namespaces: an entry added or removed anywhere meanwhile (an
-// expiry, another namespace's traffic) can make a read skip or repeat lines.
-// A real difference at a quiet point is there every time; the reading with
-// the fewest disagreements is kept.
-std::pair<Comparison, std::vector<ProcEntry>> snapshot(const Namespace& n) {
-  auto best = read_and_compare(n);
-  for (int again = 0; again < 5 && !best.first.disagreements.empty(); again++) {
-    auto next = read_and_compare(n);
-    if (next.first.disagreements.size() < best.first.disagreements.size()) best = std::move(next);
-  }
-  return best;
-}
-
 // How an entry looked when last seen, for the census: "tcp TIME_WAIT ASSURED".
 std::string category(const ProcEntry& e) {
   std::string c = e.l4;
@@ -211,16 +186,19 @@ int main(int argc, char** argv) {
   const std::string origin = opt.replay.empty() ? "seed=" + std::to_string(opt.seed) : "replay=" + opt.replay;
   std::ostringstream tap;
   size_t snapshots = 0, compared = 0, agreed = 0, expiring = 0, listed = 0, unlisted = 0, flows = 0, failed = 0;
-  bool all_quiet = true;
+  bool all_quiet = true, all_enough = true;
   std::map<std::string, std::string> seen;  // "ns|identity" -> category when last seen
   const auto began = Clock::now();
-  auto judge = [&](const std::string& when) {
+  // A snapshot must compare at least @min_entries entries: one that
+  // compared nothing (a table never read, a topology that carried nothing)
+  // proves nothing.
+  auto judge = [&](const std::string& when, size_t min_entries) {
     bool quiet = settle(all);
     all_quiet = all_quiet && quiet;
     snapshots++;
     size_t snap_compared = 0, snap_agreed = 0, snap_unlisted = 0;
     for (auto& n : all) {
-      auto [c, kernel] = snapshot(n);
+      auto [c, kernel] = snapshot(n.label, *n.ns);
       for (auto& e : kernel) seen[n.label + "|" + entry_identity(e)] = category(e);
       snap_compared += c.compared;
       snap_agreed += c.agreed;
@@ -238,9 +216,12 @@ int main(int argc, char** argv) {
     compared += snap_compared;
     agreed += snap_agreed;
     unlisted += snap_unlisted;
-    tap << (snap_unlisted == 0 && quiet ? "ok " : "not ok ") << snapshots << " - " << when << ": " << snap_compared
-        << " entries, " << snap_agreed << " agree, " << snap_unlisted << " unlisted disagreements"
-        << (quiet ? "" : " (tables never went quiet)") << "\n";
+    const bool enough = snap_compared >= min_entries;
+    all_enough = all_enough && enough;
+    tap << (snap_unlisted == 0 && quiet && enough ? "ok " : "not ok ") << snapshots << " - " << when << ": "
+        << snap_compared << " entries, " << snap_agreed << " agree, " << snap_unlisted << " unlisted disagreements"
+        << (quiet ? "" : " (tables never went quiet)")
+        << (enough ? "" : " (fewer than " + std::to_string(min_entries) + " entries compared)") << "\n";
     std::cout << "snapshot " << snapshots << " (" << when << "): " << snap_compared << " entries, " << snap_agreed
               << " agree" << (quiet ? "" : ", tables never went quiet") << std::endl;
   };
@@ -260,12 +241,14 @@ int main(int argc, char** argv) {
       traffic += Clock::now() - start;
       flows += s.flows;
       failed += s.failed;
-      judge("after round " + std::to_string(round) + " (" + std::to_string(s.flows) + " flows)");
+      // Every flow of the round left an entry, at its client at least.
+      judge("after round " + std::to_string(round) + " (" + std::to_string(s.flows) + " flows)",
+            std::max(opt.min_entries, s.flows));
     }
     // The end: abandoned connections closed, the servers gone.
     clients.close_abandoned();
   }
-  judge("end");
+  judge("end", opt.min_entries);
 
   // The census: distinct entries (per namespace) over the run, as last seen.
   std::map<std::string, size_t> census;
@@ -284,5 +267,5 @@ int main(int argc, char** argv) {
     std::ofstream out(opt.tap);
     out << "TAP version 13\n" << tap.str() << "1.." << snapshots << "\n";
   }
-  return unlisted == 0 && all_quiet ? 0 : 1;
+  return unlisted == 0 && all_quiet && all_enough ? 0 : 1;
 }
