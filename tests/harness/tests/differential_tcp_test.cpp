@@ -417,18 +417,31 @@ class DifferentialTcp : public TwoHosts {
 
   // Reads a table, parsing only the lines of watched connections and of
   // the barrier ping (the tables keep every earlier case's entries).
-  View view(const char* file, const char* stat) const {
+  // With @stable, read until two reads in a row give the same lines: the
+  // kernel's listing skips live lines while entries expire (snapshot.hpp).
+  View view(const char* file, const char* stat, bool stable = false) const {
     std::vector<std::string> needles;
     for (const Conn& c : conns_) needles.push_back("port=" + std::to_string(c.cport()) + " ");
     const std::string barrier = "id=" + std::to_string(barrier_id_) + " ";
+    auto watched = [&] {
+      std::vector<std::string> out;
+      std::istringstream in(a.read_file(file));
+      for (std::string line; std::getline(in, line);) {
+        if (line.find(barrier) != std::string::npos ||
+            std::any_of(needles.begin(), needles.end(),
+                        [&](const std::string& n) { return line.find(n) != std::string::npos; }))
+          out.push_back(line);
+      }
+      return out;
+    };
+    std::vector<std::string> lines = watched();
+    for (int reads = 1; stable && reads < 20; reads++) {
+      auto again = watched();
+      if (again == lines) break;
+      lines = std::move(again);
+    }
     View v;
-    std::istringstream in(a.read_file(file));
-    for (std::string line; std::getline(in, line);) {
-      const bool is_barrier = line.find(barrier) != std::string::npos;
-      if (!is_barrier && std::none_of(needles.begin(), needles.end(), [&](const std::string& n) {
-            return line.find(n) != std::string::npos;
-          }))
-        continue;
+    for (const std::string& line : lines) {
       auto e = parse_proc_line(line);
       if (!e) continue;
       if (e->l4num == IPPROTO_ICMP && e->orig.id == barrier_id_ && e->orig.packets)
@@ -456,14 +469,14 @@ class DifferentialTcp : public TwoHosts {
     // everything b sent before it. A /proc read can skip a line when an
     // entry before it goes away between two read() calls (the seq_file
     // restarts by position), so a difference in which entries exist is read
-    // again before it counts: the trackers' tables do not change without
-    // packets.
+    // again, the kernel's table until it reads the same twice, before it
+    // counts: the trackers' tables do not change without packets.
     View k, o;
     std::string diff;
     for (int attempt = 0; attempt < kReadAttempts; attempt++) {
       if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(20));
       if (!wait_until([&] {
-            k = view(kKernelTable, kKernelStat);
+            k = view(kKernelTable, kKernelStat, attempt > 0);
             o = view(kOurTable, kOurStat);
             return k.barrier_packets >= barrier_seq_ && o.barrier_packets >= barrier_seq_;
           })) {
@@ -982,6 +995,45 @@ TEST_F(DifferentialTcp, RetransmissionsShortenTimeout) {
   EXPECT_TRUE(kernel_says(c, "ESTABLISHED", true, 300)) << "max_retrans identical ACKs: the RETRANS timeout";
   step(c.ack(Dir::Reply));
   EXPECT_TRUE(kernel_says(c, "ESTABLISHED", true, 432000));
+}
+
+// Non-default tcp_max_retrans and tcp_timeout_max_retrans on both
+// trackers: one identical ACK again is already too many, and the timeout is
+// the one set.
+TEST_F(DifferentialTcp, RetransmissionKnobs) {
+  ScopedSysctl kernel_max(a, "net.netfilter.nf_conntrack_tcp_max_retrans", "1");
+  ASSERT_TRUE(kernel_max.ok());
+  ScopedSysctl ours_max(a, "net.nf_ct.tcp_max_retrans", "1");
+  EXPECT_TRUE(ours_max.ok()) << "nf_ct has no net.nf_ct.tcp_max_retrans";
+  ScopedSysctl kernel_timeout(a, "net.netfilter.nf_conntrack_tcp_timeout_max_retrans", "120");
+  ASSERT_TRUE(kernel_timeout.ok());
+  ScopedSysctl ours_timeout(a, "net.nf_ct.tcp_timeout_max_retrans", "120");
+  EXPECT_TRUE(ours_timeout.ok()) << "nf_ct has no net.nf_ct.tcp_timeout_max_retrans";
+  Conn& c = open_conn();
+  drive_checked(c, State::Established);
+  step(c.ack(Dir::Reply));
+  Seg dup = c.ack(Dir::Orig);
+  step(dup);
+  step(dup);
+  EXPECT_TRUE(kernel_says(c, "ESTABLISHED", true, 120)) << "one retransmission: the timeout set";
+  step(c.ack(Dir::Reply));
+  EXPECT_TRUE(kernel_says(c, "ESTABLISHED", true, 432000));
+}
+
+// tcp_ignore_invalid_rst=1 on both trackers: an RST below the window is
+// no longer INVALID (with 0, the RST cases above count it).
+TEST_F(DifferentialTcp, IgnoreInvalidRst) {
+  ScopedSysctl kernel(a, "net.netfilter.nf_conntrack_tcp_ignore_invalid_rst", "1");
+  ASSERT_TRUE(kernel.ok());
+  ScopedSysctl ours(a, "net.nf_ct.tcp_ignore_invalid_rst", "1");
+  EXPECT_TRUE(ours.ok()) << "nf_ct has no net.nf_ct.tcp_ignore_invalid_rst";
+  Conn& c = open_conn();
+  drive_checked(c, State::Established);
+  step(c.ack(Dir::Orig, 1000));
+  step(c.ack(Dir::Reply));
+  step(c.rst_at(Dir::Orig, -500));
+  EXPECT_EQ(kernel_invalid_rise(), 0u) << "kernel: the RST below the window is let through";
+  step(c.ack(Dir::Reply));
 }
 
 // Window scaling counts only if both SYNs carry the option: the same
