@@ -53,7 +53,7 @@ tap_check() {
 }
 
 tap_end() {
-	exit $((tap_failed ? KSFT_FAIL : KSFT_PASS))
+	exit $((tap_failed || cleanup_failed ? KSFT_FAIL : KSFT_PASS))
 }
 
 tap_bail() {
@@ -205,6 +205,22 @@ listening() {	# NS PROTO PORT
 
 not() { ! "$@"; }
 
+# unload MODULE: rmmod within 5 s, or a TAP comment and cleanup_failed=1:
+# a module that a test loaded and cannot unload (a reference or a
+# namespace leaked) fails the test, through cleanup_end's exit status.
+cleanup_failed=0
+unload() {
+	wait_for 5 rmmod "$1" 2> /dev/null && return 0
+	echo "# cleanup: $1 would not unload (refcnt $(cat "/sys/module/$1/refcnt" 2> /dev/null))"
+	cleanup_failed=1
+	return 1
+}
+# At the end of an EXIT trap (after tap_end has exited): the script's
+# status becomes 1 if a cleanup failed.
+cleanup_end() {
+	[ $cleanup_failed = 0 ] || exit 1
+}
+
 # xt_load: nf_ct_xt, loaded here if the VM asks for it (NF_CT_LOAD=1);
 # our_xt=1 if this test loaded it. xt_cleanup (the EXIT trap it sets)
 # flushes the filter tables of the test's namespaces, whose rules hold the
@@ -216,7 +232,7 @@ xt_load() {
 		modprobe x_tables && insmod "${NF_CT_MODDIR:-.}/nf_ct_xt.ko" || tap_bail "cannot load nf_ct_xt.ko"
 		our_xt=1
 	fi
-	trap xt_cleanup EXIT
+	trap 'xt_cleanup; cleanup_end' EXIT
 }
 xt_cleanup() {
 	local ns
@@ -224,7 +240,7 @@ xt_cleanup() {
 		ip netns exec "$ns" iptables-legacy -F 2> /dev/null
 	done
 	ns_cleanup
-	[ $our_xt = 1 ] && wait_for 5 rmmod nf_ct_xt 2> /dev/null
+	[ $our_xt = 0 ] || unload nf_ct_xt
 }
 
 # nat_modules_load: nf_ct_xt and nf_ct_nat (on ip_tables), loaded here if
@@ -252,7 +268,7 @@ nat_cleanup() {
 	done
 	ns_cleanup
 	for m in "${nat_loaded[@]}"; do
-		wait_for 5 rmmod "$m" 2> /dev/null
+		unload "$m"
 	done
 	nat_loaded=()
 }

@@ -19,7 +19,7 @@ if [ ! -e /proc/sys/net/nf_ct/fault_site ]; then
 	tap_end
 fi
 nat_modules_load
-trap nat_cleanup EXIT
+trap 'nat_cleanup; cleanup_end' EXIT
 
 cli=$(ns_add xcli) && gw=$(ns_add xgw) && srv=$(ns_add xsrv) || tap_bail "cannot create namespaces"
 router_link "$cli" "$gw" "$srv" 10.12 || tap_bail "cannot link namespaces"
@@ -68,7 +68,7 @@ ip netns exec "$gw" iptables-legacy -t nat -A PREROUTING -p udp --dport 5000 -j 
 	ip netns exec "$gw" iptables-legacy -t nat -A POSTROUTING -o r1 -j SNAT --to-source 10.12.2.2 ||
 	tap_bail "iptables-legacy refused the NAT rules"
 seen=$(mktemp)
-trap 'rm -f "$seen"; nat_cleanup' EXIT
+trap 'rm -f "$seen"; nat_cleanup; cleanup_end' EXIT
 ip netns exec "$srv" python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

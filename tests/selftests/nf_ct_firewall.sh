@@ -108,16 +108,12 @@ oow_segments() {	# from 10.7.0.2:8080 to 10.7.0.1:SPORT, ACK set
 	    s.sendto(tcp, ("10.7.0.1", 0))
 	EOF
 }
-if [ -e /proc/sys/net/nf_ct/tcp_be_liberal ]; then
-	ip netns exec "$host" socat -T5 SYSTEM:'sleep 4' TCP4:10.7.0.2:8080,sourceport=40100 &
-	wait_for 3 ct_has "$host" 'ESTABLISHED .* sport=40100 '
-	invalid0=$(pkts "$host" INPUT 3)
-	oow_segments 40100
-	tap_check "host: an out-of-window segment is dropped as INVALID" \
-		wait_for 2 counter_above "$host" INPUT 3 "$invalid0"
-else
-	tap_skip "host: an out-of-window segment is dropped as INVALID (nf_ct has no TCP window tracking yet)"
-fi
+ip netns exec "$host" socat -T5 SYSTEM:'sleep 4' TCP4:10.7.0.2:8080,sourceport=40100 &
+wait_for 3 ct_has "$host" 'ESTABLISHED .* sport=40100 '
+invalid0=$(pkts "$host" INPUT 3)
+oow_segments 40100
+tap_check "host: an out-of-window segment is dropped as INVALID" \
+	wait_for 2 counter_above "$host" INPUT 3 "$invalid0"
 
 # --- a forwarding firewall: lan - router - wan ---------------------------------
 lan=$(ns_add lan) && router=$(ns_add router) && wan=$(ns_add wan) || tap_bail "cannot create namespaces"

@@ -101,7 +101,11 @@ if ! modprobe nf_conntrack enable_hooks=1; then
 	tap_end
 fi
 kmax=$(cat /proc/sys/net/netfilter/nf_conntrack_max)
-restore() { echo "$kmax" > /proc/sys/net/netfilter/nf_conntrack_max; ns_cleanup; modprobe -r nf_conntrack; }
+restore() {
+	echo "$kmax" > /proc/sys/net/netfilter/nf_conntrack_max
+	ns_cleanup
+	modprobe -r nf_conntrack || { echo "# cleanup: nf_conntrack would not unload"; exit 1; }
+}
 trap restore EXIT
 echo $max > /proc/sys/net/netfilter/nf_conntrack_max
 topology 2 || tap_bail "cannot build the topology"

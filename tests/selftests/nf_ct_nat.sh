@@ -16,7 +16,7 @@ command -v iptables-legacy > /dev/null || tap_bail "iptables-legacy is not insta
 kernel_nat_before=0
 grep -qE '^(nf_conntrack|nf_nat|iptable_nat|xt_nat) ' /proc/modules && kernel_nat_before=1
 nat_modules_load
-trap nat_cleanup EXIT
+trap 'nat_cleanup; cleanup_end' EXIT
 
 nat() {	# ARGS...: iptables-legacy -t nat on the gateway
 	ip netns exec "$gw" iptables-legacy -w -t nat "$@"

@@ -28,7 +28,9 @@ if ! grep -q '^br_netfilter ' /proc/modules; then
 fi
 cleanup() {
 	nat_cleanup
-	[ $br_loaded = 1 ] && modprobe -r br_netfilter
+	[ $br_loaded = 0 ] || modprobe -r br_netfilter ||
+		{ echo "# cleanup: br_netfilter would not unload"; cleanup_failed=1; }
+	cleanup_end
 }
 trap cleanup EXIT
 

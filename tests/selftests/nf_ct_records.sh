@@ -63,7 +63,7 @@ tap_check "its SYN/ACK is ESTABLISHED, and nothing was INVALID" \
 # --- an NFQUEUE verdict with a longer payload ------------------------------------
 queue_out=$(mktemp)
 got=$(mktemp)
-trap 'rm -f "$queue_out" "$got"; xt_cleanup' EXIT
+trap 'rm -f "$queue_out" "$got"; xt_cleanup; cleanup_end' EXIT
 ip netns exec "$rtr" "$tools/nfct_queue" --queue 5 --grow 8 > "$queue_out" &
 wait_for 5 grep -q '^bound' "$queue_out" || tap_bail "nfct_queue did not bind"
 ip netns exec "$srv" python3 -c '

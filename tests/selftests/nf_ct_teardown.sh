@@ -19,7 +19,7 @@ if [ "${NF_CT_LOAD:-0}" != 1 ]; then
 fi
 [ -x "$tools/nfct_queue" ] || tap_bail "no $tools/nfct_queue (make harness, or set NF_CT_TOOLS)"
 nat_modules_load
-trap nat_cleanup EXIT
+trap 'nat_cleanup; cleanup_end' EXIT
 
 # --- namespaces deleted mid-flight ---------------------------------------------
 # Each round: a pair, a paced UDP stream through 50 ms of netem delay, five
