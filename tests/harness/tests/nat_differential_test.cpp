@@ -354,11 +354,13 @@ struct Exchange {
   unsigned orig_key;  // source port or ICMP id
   std::optional<unsigned> orig_dport;
   std::chrono::milliseconds limit = 3000ms;
+  bool dropped = false;  // the gateway must drop the request (on both sides)
 };
 
 // What one side made of an exchange.
 struct Outcome {
   std::optional<Decoded> far, near;
+  bool answered = false;  // the far end sent an answer back
   std::optional<ProcEntry> entry;
   // Timeouts run from the last packet: each side's is taken back to it.
   std::chrono::steady_clock::time_point last_packet_at, read_at;
@@ -406,6 +408,7 @@ Outcome run(const Side& s, const Exchange& x) {
   o.last_packet_at = std::chrono::steady_clock::now();
   if (o.far && x.answer) {
     if (auto answer = x.answer(*o.far)) {
+      o.answered = true;
       Capture near(s.host(x.from), near_if);
       send_from(s.host(x.to), *answer);
       o.near = near.next(x.returns, x.limit);
@@ -479,6 +482,15 @@ class NatDifferential : public ::testing::Test {
   // Runs @x on both sides and compares: the packet at each end, the entry.
   std::array<Outcome, 2> exchange(const Exchange& x, const Free& free = {}) {
     std::array<Outcome, 2> o{run(kernel(), x), run(ours(), x)};
+    // Absolute, beside the comparison: both sides dropping a packet agree too.
+    for (size_t side = 0; side < 2; side++) {
+      const std::string who = x.what + (side ? " (nf_ct)" : " (kernel)");
+      if (x.dropped)
+        holds(!o[side].far, who + ": the gateway dropped the request");
+      else
+        holds(o[side].far.has_value(), who + ": the request reached the far end");
+      if (o[side].answered) holds(o[side].near.has_value(), who + ": the answer came back");
+    }
     compare_packets(o[0].far, o[1].far, x.what + ": at the far end", free);
     if (x.answer) compare_packets(o[0].near, o[1].near, x.what + ": the answer at the near end", {});
     compare_entries(o, x.what + ": gateway entry", free);
@@ -819,6 +831,7 @@ TEST_F(NatDifferential, ExhaustedRangeDrops) {
       holds(a[side].far->sport != b[side].far->sport, std::string(side ? "nf_ct" : "kernel") + ": both ports used");
   Exchange third = udp_exchange("exhausted range: third", Host::Cli1, kCli1, 40033, kSrv, 7013);
   third.limit = 1500ms;
+  third.dropped = true;
   auto c = exchange(third, range);
   holds(!c[0].far && !c[1].far, "exhausted range: the third flow is dropped on both sides");
   holds(!c[0].entry && !c[1].entry, "exhausted range: no entry for the third flow on either side");
@@ -826,7 +839,7 @@ TEST_F(NatDifferential, ExhaustedRangeDrops) {
 
 // Stock kernel only: the debug kernel has no nft_masq.
 TEST_F(NatDifferential, Masquerade) {
-  if (shell("modprobe nft_masq 2>/dev/null") != 0) GTEST_SKIP() << "no nft_masq in this kernel";
+  ASSERT_EQ(shell("modprobe nft_masq"), 0) << "the kernel side needs nft_masq";
   both({"post oifname wan0 masquerade", "-A POSTROUTING -o wan0 -j MASQUERADE"});
   exchange(udp_exchange("MASQUERADE UDP", Host::Cli1, kCli1, 40014, kSrv, 7014));
   exchange(icmp_echo("MASQUERADE ICMP echo", Host::Cli2, kCli2, kSrv, 0x4014));
@@ -839,7 +852,7 @@ TEST_F(NatDifferential, Masquerade) {
 // datagram lands on a socket of the gateway, whose answer goes back as if
 // from the address the client asked for.
 TEST_F(NatDifferential, Redirect) {
-  if (shell("modprobe nft_redir 2>/dev/null") != 0) GTEST_SKIP() << "no nft_redir in this kernel";
+  ASSERT_EQ(shell("modprobe nft_redir"), 0) << "the kernel side needs nft_redir";
   both({"pre iifname lan0 udp dport 81 redirect to :8081", "-A PREROUTING -i lan0 -p udp --dport 81 -j REDIRECT --to-ports 8081"});
   struct Landing {
     std::string peer, local, payload;
@@ -885,6 +898,7 @@ TEST_F(NatDifferential, Redirect) {
   same(landed[0].payload, landed[1].payload, "REDIRECT: payload");
   Free local;
   local.local_ip_id = true;
+  holds(back[0].has_value(), "REDIRECT (kernel): the answer reached the client");
   compare_packets(back[0], back[1], "REDIRECT: the answer at the client", local);
   same(entry[0].has_value(), entry[1].has_value(), "REDIRECT: gateway entry present");
   if (entry[0] && entry[1]) same(entry[0]->key(), entry[1]->key(), "REDIRECT: gateway entry\n  kernel " + entry[0]->line + "\n  nf_ct  " + entry[1]->line);
