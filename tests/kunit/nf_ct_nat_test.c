@@ -8,7 +8,6 @@
 #include <kunit/test.h>
 #include <linux/icmp.h>
 #include <linux/ip.h>
-#include <linux/jhash.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
@@ -185,15 +184,18 @@ static struct nf_nat_range2 nat_range_ports(__be32 addr, u16 min, u16 max)
 	return r;
 }
 
-/* nf_nat's find_best_ips_proto for IPv4, written out. */
-static __be32 nat_kernel_addr(__be32 src, __be32 dst, __be32 min, __be32 max,
-			      bool persistent)
-{
-	u32 words[4] = { (__force u32)src, 0, 0, 0 };
-	u32 j = jhash2(words, ARRAY_SIZE(words), persistent ? 0 : (__force u32)dst);
+/*
+ * What nf_nat 6.1 chose (Debian's stock kernel, iptables SNAT of UDP flows
+ * from 10.0.0.(7i + 2) to 198.51.100.i, --to-source 192.0.2.1-192.0.2.16):
+ * the last octet of the address, for i = 0..31.
+ */
+static const u8 nat_kernel_range_choice[32] = {
+	11, 9, 12, 8, 5, 10, 2, 8, 11, 11, 4, 11, 11, 13, 12, 15,
+	6, 3, 11, 9, 4, 9, 10, 3, 14, 15, 5, 13, 4, 11, 13, 1,
+};
 
-	return htonl(ntohl(min) + reciprocal_scale(j, ntohl(max) - ntohl(min) + 1));
-}
+/* The same kernel with --persistent, 192.0.2.1-192.0.2.255, from 10.0.0.2. */
+#define NAT_KERNEL_PERSISTENT_CHOICE	htonl(0xc00002fa)	/* 192.0.2.250 */
 
 /* ---- nf_ct_nat_tuple ------------------------------------------------------ */
 
@@ -350,12 +352,12 @@ static void nat_tuple_addr_from_range(struct kunit *test)
 	__be32 first;
 	u32 i;
 
-	first = nat_kernel_addr(htonl(0x0a000002), htonl(0xc6336400), min, max, false);
+	first = htonl(0xc0000200 + nat_kernel_range_choice[0]);
 
 	for (i = 0; i < 32; i++) {
 		__be32 src = htonl(0x0a000000 + i * 7 + 2);
 		__be32 dst = htonl(0xc6336400 + i);
-		__be32 want = nat_kernel_addr(src, dst, min, max, false);
+		__be32 want = htonl(0xc0000200 + nat_kernel_range_choice[i]);
 
 		t = nat_tuple(src, dst, 40000 + i, 443, IPPROTO_TCP);
 		KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
@@ -383,7 +385,7 @@ static void nat_tuple_addr_persistent(struct kunit *test)
 	const __be32 min = htonl(0xc0000201), max = htonl(0xc00002ff);
 	struct nfct_net *cn = nat_table_new(test);
 	struct nf_nat_range2 r = nat_range_addr(min, max);
-	__be32 want = nat_kernel_addr(C_ADDR, 0, min, max, true);
+	__be32 want = NAT_KERNEL_PERSISTENT_CHOICE;
 	struct nfct_tuple t;
 	u32 i;
 
@@ -508,49 +510,51 @@ static void nat_tuple_reuses_source_mapping(struct kunit *test)
 	const __be32 min = htonl(0xc0000201), max = htonl(0xc0000210);
 	struct nfct_net *cn = nat_table_new(test);
 	struct nf_nat_range2 r = nat_range_addr(min, max);
-	__be32 hashed = nat_kernel_addr(C_ADDR, D_ADDR, min, max, false);
+	/* 10.0.0.2 to 198.51.100.0: nf_nat's hash picks 192.0.2.11 (above). */
+	const __be32 dst = htonl(0xc6336400);
+	__be32 hashed = htonl(0xc0000200 + nat_kernel_range_choice[0]);
 	__be32 mapped = hashed == min ? max : min;
 	struct nfct_conn *first;
 	struct nfct_tuple t;
 
 	first = nat_add_snat_to(test, cn, IPPROTO_UDP, C_ADDR, 40000, S_ADDR, 53,
 				mapped, 40008);
-	t = nat_tuple(C_ADDR, D_ADDR, 40000, 53, IPPROTO_UDP);
+	t = nat_tuple(C_ADDR, dst, 40000, 53, IPPROTO_UDP);
 	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
 	KUNIT_EXPECT_EQ(test, t.src, mapped);
 	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40008);
-	KUNIT_EXPECT_EQ(test, t.dst, D_ADDR);
+	KUNIT_EXPECT_EQ(test, t.dst, dst);
 	KUNIT_EXPECT_EQ(test, ntohs(t.dport), 53);
 
 	/* Another protocol or port from that address is another source. */
-	t = nat_tuple(C_ADDR, D_ADDR, 40000, 53, IPPROTO_TCP);
+	t = nat_tuple(C_ADDR, dst, 40000, 53, IPPROTO_TCP);
 	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
 	KUNIT_EXPECT_EQ(test, t.src, hashed);
 	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
-	t = nat_tuple(C_ADDR, D_ADDR, 40001, 53, IPPROTO_UDP);
+	t = nat_tuple(C_ADDR, dst, 40001, 53, IPPROTO_UDP);
 	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
 	KUNIT_EXPECT_EQ(test, t.src, hashed);
 
 	/* A range without the mapped address: the hash's address. */
 	r = nat_range_addr(hashed, hashed);
-	t = nat_tuple(C_ADDR, D_ADDR, 40000, 53, IPPROTO_UDP);
+	t = nat_tuple(C_ADDR, dst, 40000, 53, IPPROTO_UDP);
 	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
 	KUNIT_EXPECT_EQ(test, t.src, hashed);
 	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
 
 	/* The reuse's reply taken by another client: not reused. */
 	r = nat_range_addr(min, max);
-	nat_add_snat_to(test, cn, IPPROTO_UDP, C2_ADDR, 41000, D_ADDR, 53, mapped, 40008);
-	t = nat_tuple(C_ADDR, D_ADDR, 40000, 53, IPPROTO_UDP);
+	nat_add_snat_to(test, cn, IPPROTO_UDP, C2_ADDR, 41000, dst, 53, mapped, 40008);
+	t = nat_tuple(C_ADDR, dst, 40000, 53, IPPROTO_UDP);
 	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
 	KUNIT_EXPECT_EQ(test, t.src, hashed);
 	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
 
 	/* Deleted, the first entry's mapping is forgotten. */
 	KUNIT_ASSERT_TRUE(test, nfct_table_delete(cn, first));
-	t = nat_tuple(C_ADDR, S_ADDR, 40000, 54, IPPROTO_UDP);
+	t = nat_tuple(C_ADDR, dst, 40000, 54, IPPROTO_UDP);
 	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
-	KUNIT_EXPECT_EQ(test, t.src, nat_kernel_addr(C_ADDR, S_ADDR, min, max, false));
+	KUNIT_EXPECT_EQ(test, t.src, hashed);
 	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
 }
 
