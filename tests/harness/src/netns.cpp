@@ -36,6 +36,13 @@ void shell_checked(const std::string& cmd) {
   if (rc != 0) throw std::runtime_error("command failed (" + std::to_string(rc) + "): " + cmd);
 }
 
+bool module_loaded(const std::string& module) {
+  std::ifstream modules("/proc/modules");
+  for (std::string line; std::getline(modules, line);)
+    if (line.starts_with(module + ' ')) return true;
+  return false;
+}
+
 namespace {
 std::string unique_suffix() {
   static std::atomic<int> counter{0};

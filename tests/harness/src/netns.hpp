@@ -15,6 +15,8 @@ int shell(const std::string& cmd);
 std::string shell_output(const std::string& cmd);
 // Throws std::runtime_error unless the command exits 0.
 void shell_checked(const std::string& cmd);
+// Whether /proc/modules lists the module (loaded or still unloading).
+bool module_loaded(const std::string& module);
 
 class NetNs {
  public:

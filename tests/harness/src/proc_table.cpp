@@ -1,5 +1,6 @@
 #include "proc_table.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 #include <stdexcept>
@@ -35,6 +36,13 @@ bool is_upper_word(std::string_view s) {
 }
 
 }  // namespace
+
+std::vector<std::string> sorted_keys(const std::vector<ProcEntry>& table) {
+  std::vector<std::string> keys;
+  for (auto& e : table) keys.push_back(e.key());
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
 
 std::string ProcEntry::key() const {
   std::ostringstream k;

@@ -40,5 +40,22 @@ struct ProcEntry {
 std::optional<ProcEntry> parse_proc_line(std::string_view line, std::string* error = nullptr);
 // Parses a whole file's text; throws std::runtime_error on a bad line.
 std::vector<ProcEntry> parse_proc_table(std::string_view text);
+// The entries' key()s, sorted: what two reads of a table are compared by.
+std::vector<std::string> sorted_keys(const std::vector<ProcEntry>& table);
+
+// Reads a listing until two reads in a row are the same (by @same), at most
+// @max_reads times; the last read if they never are. The kernel's
+// /proc/net/nf_conntrack skips live lines while entries go (see
+// tools/difftest/snapshot.hpp), so one read of it is not a snapshot.
+template <typename Read, typename Same>
+auto read_until_repeated(Read read, Same same, int max_reads = 20) {
+  auto last = read();
+  for (int reads = 1; reads < max_reads; reads++) {
+    auto now = read();
+    if (same(now, last)) return now;
+    last = std::move(now);
+  }
+  return last;
+}
 
 }  // namespace nfct

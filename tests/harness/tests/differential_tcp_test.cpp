@@ -275,6 +275,23 @@ class ScopedSysctl {
   bool ok_ = false;
 };
 
+// One knob set on both trackers for the object's life: the kernel's
+// net.netfilter.nf_conntrack_NAME and nf_ct's net.nf_ct.NAME.
+class BothSysctls {
+ public:
+  BothSysctls(const NetNs& ns, const std::string& name, const std::string& value)
+      : name_(name), kernel_(ns, "net.netfilter.nf_conntrack_" + name, value), ours_(ns, "net.nf_ct." + name, value) {}
+  ::testing::AssertionResult ok() const {
+    if (!kernel_.ok()) return ::testing::AssertionFailure() << "cannot set net.netfilter.nf_conntrack_" << name_;
+    if (!ours_.ok()) return ::testing::AssertionFailure() << "nf_ct has no net.nf_ct." << name_;
+    return ::testing::AssertionSuccess();
+  }
+
+ private:
+  std::string name_;
+  ScopedSysctl kernel_, ours_;
+};
+
 // What one tracker shows in a: the entries of the watched connections,
 // how many barrier pings it counted, and its stat columns.
 struct View {
@@ -434,12 +451,7 @@ class DifferentialTcp : public TwoHosts {
       }
       return out;
     };
-    std::vector<std::string> lines = watched();
-    for (int reads = 1; stable && reads < 20; reads++) {
-      auto again = watched();
-      if (again == lines) break;
-      lines = std::move(again);
-    }
+    std::vector<std::string> lines = stable ? read_until_repeated(watched, std::equal_to<>()) : watched();
     View v;
     for (const std::string& line : lines) {
       auto e = parse_proc_line(line);
@@ -1001,14 +1013,10 @@ TEST_F(DifferentialTcp, RetransmissionsShortenTimeout) {
 // trackers: one identical ACK again is already too many, and the timeout is
 // the one set.
 TEST_F(DifferentialTcp, RetransmissionKnobs) {
-  ScopedSysctl kernel_max(a, "net.netfilter.nf_conntrack_tcp_max_retrans", "1");
-  ASSERT_TRUE(kernel_max.ok());
-  ScopedSysctl ours_max(a, "net.nf_ct.tcp_max_retrans", "1");
-  EXPECT_TRUE(ours_max.ok()) << "nf_ct has no net.nf_ct.tcp_max_retrans";
-  ScopedSysctl kernel_timeout(a, "net.netfilter.nf_conntrack_tcp_timeout_max_retrans", "120");
-  ASSERT_TRUE(kernel_timeout.ok());
-  ScopedSysctl ours_timeout(a, "net.nf_ct.tcp_timeout_max_retrans", "120");
-  EXPECT_TRUE(ours_timeout.ok()) << "nf_ct has no net.nf_ct.tcp_timeout_max_retrans";
+  BothSysctls max_retrans(a, "tcp_max_retrans", "1");
+  ASSERT_TRUE(max_retrans.ok());
+  BothSysctls timeout_max_retrans(a, "tcp_timeout_max_retrans", "120");
+  ASSERT_TRUE(timeout_max_retrans.ok());
   Conn& c = open_conn();
   drive_checked(c, State::Established);
   step(c.ack(Dir::Reply));
@@ -1023,10 +1031,8 @@ TEST_F(DifferentialTcp, RetransmissionKnobs) {
 // tcp_ignore_invalid_rst=1 on both trackers: an RST below the window is
 // no longer INVALID (with 0, the RST cases above count it).
 TEST_F(DifferentialTcp, IgnoreInvalidRst) {
-  ScopedSysctl kernel(a, "net.netfilter.nf_conntrack_tcp_ignore_invalid_rst", "1");
-  ASSERT_TRUE(kernel.ok());
-  ScopedSysctl ours(a, "net.nf_ct.tcp_ignore_invalid_rst", "1");
-  EXPECT_TRUE(ours.ok()) << "nf_ct has no net.nf_ct.tcp_ignore_invalid_rst";
+  BothSysctls ignore_invalid_rst(a, "tcp_ignore_invalid_rst", "1");
+  ASSERT_TRUE(ignore_invalid_rst.ok());
   Conn& c = open_conn();
   drive_checked(c, State::Established);
   step(c.ack(Dir::Orig, 1000));
@@ -1112,10 +1118,8 @@ TEST_F(DifferentialTcp, BadChecksum) {
 }
 
 TEST_F(DifferentialTcp, BeLiberalAcceptsOutOfWindow) {
-  ScopedSysctl kernel(a, "net.netfilter.nf_conntrack_tcp_be_liberal", "1");
-  ASSERT_TRUE(kernel.ok());
-  ScopedSysctl ours(a, "net.nf_ct.tcp_be_liberal", "1");
-  EXPECT_TRUE(ours.ok()) << "nf_ct has no net.nf_ct.tcp_be_liberal";
+  BothSysctls be_liberal(a, "tcp_be_liberal", "1");
+  ASSERT_TRUE(be_liberal.ok());
   Conn& c = open_conn();
   drive_checked(c, State::Established);
   step(c.seg(Dir::Orig, tcpflag::ACK | tcpflag::PSH, c.nxt(Dir::Orig) + 200000, c.nxt(Dir::Reply), 100));
@@ -1128,10 +1132,8 @@ TEST_F(DifferentialTcp, BeLiberalAcceptsOutOfWindow) {
 // Picking up a connection in the middle (tcp_loose).
 
 TEST_F(DifferentialTcp, PickupWithLoose) {
-  ScopedSysctl kernel(a, "net.netfilter.nf_conntrack_tcp_loose", "1");
-  ASSERT_TRUE(kernel.ok());
-  ScopedSysctl ours(a, "net.nf_ct.tcp_loose", "1");
-  EXPECT_TRUE(ours.ok()) << "nf_ct has no net.nf_ct.tcp_loose";
+  BothSysctls loose(a, "tcp_loose", "1");
+  ASSERT_TRUE(loose.ok());
   Conn& c = open_conn();
   c.midstream(5000, 7000);
   step(c.ack(Dir::Orig, 100));
@@ -1145,10 +1147,8 @@ TEST_F(DifferentialTcp, PickupWithLoose) {
 }
 
 TEST_F(DifferentialTcp, PickupWithoutLoose) {
-  ScopedSysctl kernel(a, "net.netfilter.nf_conntrack_tcp_loose", "0");
-  ASSERT_TRUE(kernel.ok());
-  ScopedSysctl ours(a, "net.nf_ct.tcp_loose", "0");
-  EXPECT_TRUE(ours.ok()) << "nf_ct has no net.nf_ct.tcp_loose";
+  BothSysctls loose(a, "tcp_loose", "0");
+  ASSERT_TRUE(loose.ok());
   Conn& c = open_conn();
   c.midstream(5000, 7000);
   step(c.ack(Dir::Orig, 100));
@@ -1164,10 +1164,8 @@ TEST_F(DifferentialTcp, PickupWithoutLoose) {
 
 // Picked-up connections get no window checks (both sides liberal).
 TEST_F(DifferentialTcp, PickupIsLiberal) {
-  ScopedSysctl kernel(a, "net.netfilter.nf_conntrack_tcp_loose", "1");
-  ASSERT_TRUE(kernel.ok());
-  ScopedSysctl ours(a, "net.nf_ct.tcp_loose", "1");
-  EXPECT_TRUE(ours.ok()) << "nf_ct has no net.nf_ct.tcp_loose";
+  BothSysctls loose(a, "tcp_loose", "1");
+  ASSERT_TRUE(loose.ok());
   Conn& c = open_conn();
   c.midstream(5000, 7000);
   step(c.ack(Dir::Orig));

@@ -44,7 +44,7 @@ void expect_same_tables(const std::vector<ProcEntry>& kernel, const std::vector<
 class Differential : public TwoHosts {
  protected:
   void SetUp() override {
-    ASSERT_EQ(shell("grep -q '^nf_conntrack ' /proc/modules"), 0) << "the kernel's tracker is not loaded";
+    ASSERT_TRUE(module_loaded("nf_conntrack")) << "the kernel's tracker is not loaded";
   }
 };
 
@@ -329,7 +329,7 @@ TEST_F(Differential, IcmpErrorsForTcpAndIcmpFlowsInBoth) {
 // Neither module given a size (tests/harness/run loads both plainly): nf_ct's
 // default max is the nf_conntrack_max the kernel computed from the same RAM.
 TEST(DifferentialDefaults, MaxIsTheKernels) {
-  ASSERT_EQ(shell("grep -q '^nf_conntrack ' /proc/modules"), 0) << "the kernel's tracker is not loaded";
+  ASSERT_TRUE(module_loaded("nf_conntrack")) << "the kernel's tracker is not loaded";
   auto number = [](const std::string& path) {
     const std::string text = shell_output("cat " + path);
     return std::stol(text.empty() ? "-1" : text);

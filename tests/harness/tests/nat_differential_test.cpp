@@ -68,8 +68,6 @@ constexpr const char* kSrv2 = "10.1.1.9";  // the server's second address: anoth
 const std::vector<std::string> kNftModules = {"nft_redir", "nft_masq", "nft_nat", "nft_chain_nat",
                                               "nf_nat",    "nf_tables", "nfnetlink"};
 
-bool module_loaded(const std::string& module) { return shell("grep -q '^" + module + " ' /proc/modules") == 0; }
-
 // Bytes as hex, 4 to a group: a disagreement shows as a readable diff.
 std::string hex(const Bytes& b) {
   static constexpr char digits[] = "0123456789abcdef";

@@ -50,8 +50,6 @@ constexpr unsigned kEndpointPort = 5353;
 constexpr unsigned kFlowsPerRound = 256;
 constexpr unsigned kMaxRounds = 8;
 
-bool module_loaded(const std::string& module) { return shell("grep -q '^" + module + " ' /proc/modules") == 0; }
-
 void pin_to_cpu(unsigned cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);

@@ -137,10 +137,6 @@ int module_refs(const std::string& module) {
   return refs.empty() ? -1 : std::stoi(refs);
 }
 
-bool module_loaded(const std::string& module) {
-  return shell("grep -q '^" + module + " ' /proc/modules") == 0;
-}
-
 // Packet counters of a chain's rules, in order.
 std::vector<unsigned long> counters(const NetNs& ns, const std::string& table, const std::string& chain) {
   std::istringstream in(ns.output("iptables-legacy -w -t " + table + " -L " + chain + " -v -x -n"));

@@ -107,11 +107,8 @@ struct Namespace {
 std::vector<ProcEntry> read_table(const NetNs& ns, const char* file) { return parse_proc_table(ns.read_file(file)); }
 
 std::string keys(const std::vector<ProcEntry>& t) {
-  std::vector<std::string> k;
-  for (auto& e : t) k.push_back(e.key());
-  std::sort(k.begin(), k.end());
   std::string out;
-  for (auto& s : k) out += s + "\n";
+  for (auto& k : sorted_keys(t)) out += k + "\n";
   return out;
 }
 

@@ -7,13 +7,6 @@ namespace nfct::difftest {
 
 namespace {
 
-std::vector<std::string> keys(const std::vector<ProcEntry>& t) {
-  std::vector<std::string> k;
-  for (auto& e : t) k.push_back(e.key());
-  std::sort(k.begin(), k.end());
-  return k;
-}
-
 // What a disagreement is recognised by across readings: the entry and the
 // fields, not the lines (timeouts and delta-time move between reads).
 std::string identity(const Disagreement& d) {
@@ -30,13 +23,8 @@ Snapshot read_once(const std::string& label, const NetNs& ns) {
 }  // namespace
 
 std::vector<ProcEntry> read_kernel_table(const NetNs& ns) {
-  auto last = parse_proc_table(ns.read_file(kKernelTable));
-  for (int reads = 1; reads < 20; reads++) {
-    auto now = parse_proc_table(ns.read_file(kKernelTable));
-    if (keys(now) == keys(last)) return now;
-    last = std::move(now);
-  }
-  return last;
+  return read_until_repeated([&] { return parse_proc_table(ns.read_file(kKernelTable)); },
+                             [](const auto& x, const auto& y) { return sorted_keys(x) == sorted_keys(y); });
 }
 
 Snapshot snapshot(const std::string& label, const NetNs& ns) {
