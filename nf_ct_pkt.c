@@ -395,7 +395,12 @@ static void nfct_pkt_dropped(void *data, struct sk_buff *skb, void *location,
 		return;
 	rcu_read_lock();
 	p = rhashtable_lookup(&nfct_pkts, &key, nfct_pkt_params);
-	if (p && nfct_pkt_unlink(p))
+	/*
+	 * p->cn outlives every record of its netns under RCU: the records
+	 * are swept, then a grace period passes, before its memory goes.
+	 */
+	if (p && !nfct_fault_inject(&p->cn->fault, NFCT_FAULT_DROP_PROBE) &&
+	    nfct_pkt_unlink(p))
 		nfct_pkt_free(p);
 	rcu_read_unlock();
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Allocation failures on purpose, per netns, on kernels built with fault
+ * Failures on purpose (allocations, and the kfree_skb probe missing a
+ * drop), per netns, on kernels built with fault
  * injection (the debug test kernel): net.nf_ct.fault_site picks a call
  * site, net.nf_ct.fault_times how many of its next calls fail, and
  * net.nf_ct.fault_injected counts the failures made. The kernel's failslab
@@ -20,6 +21,7 @@ enum nfct_fault_site {
 	NFCT_FAULT_CONN_ALLOC,		/* a new entry (nfct_conn_new) */
 	NFCT_FAULT_PKT_RECORD,		/* a packet's record (nfct_pkt_attach) */
 	NFCT_FAULT_TABLE_INSERT,	/* the table taking an entry, -ENOMEM (nfct_confirm) */
+	NFCT_FAULT_DROP_PROBE,		/* a drop the kfree_skb probe misses (nfct_pkt_dropped) */
 	NFCT_FAULT_SITES,
 };
 
