@@ -639,6 +639,36 @@ static void table_found_after_growth(struct kunit *test)
 	nfct_table_destroy(cn);
 }
 
+/*
+ * automatic_shrinking: once most entries are gone the table halves (or
+ * more) down to what the rest need, and the rest are still found.
+ */
+static void table_shrinks_when_emptied(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	struct nfct_conn **ct = kunit_kcalloc(test, 3000, sizeof(*ct), GFP_KERNEL);
+	unsigned int grown;
+	int i, lost = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	for (i = 0; i < 3000; i++)
+		ct[i] = table_add(test, cn, i, 30 * HZ);
+	table_settle(cn);
+	grown = nfct_table_buckets(cn);
+	KUNIT_EXPECT_GE(test, grown, 4096U);
+	/* Ten entries left: 20 nodes fit in 32 buckets. */
+	for (i = 10; i < 3000; i++)
+		KUNIT_EXPECT_TRUE(test, nfct_table_delete(cn, ct[i]));
+	table_settle(cn);
+	KUNIT_EXPECT_LE(test, nfct_table_buckets(cn), 64U);
+	KUNIT_EXPECT_GE(test, nfct_table_buckets(cn), 20U);
+	for (i = 0; i < 10; i++)
+		if (!table_has(cn, ct[i], NFCT_DIR_ORIGINAL) || !table_has(cn, ct[i], NFCT_DIR_REPLY))
+			lost++;
+	KUNIT_EXPECT_EQ(test, lost, 0);
+	nfct_table_destroy(cn);
+}
+
 static void table_expired_is_invisible(struct kunit *test)
 {
 	struct nfct_net *cn = table_new(test);
@@ -1077,6 +1107,7 @@ static struct kunit_case table_cases[] = {
 	KUNIT_CASE(default_max_from_ram),
 	KUNIT_CASE(table_both_directions),
 	KUNIT_CASE(table_found_after_growth),
+	KUNIT_CASE(table_shrinks_when_emptied),
 	KUNIT_CASE(table_expired_is_invisible),
 	KUNIT_CASE(gc_frees_only_expired),
 	KUNIT_CASE(gc_batches_are_bounded),
