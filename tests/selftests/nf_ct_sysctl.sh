@@ -17,7 +17,7 @@ send_udp() {	# NS SRC_PORT: one datagram to 10.3.0.2:9 (closed)
 	echo x | ip netns exec "$1" socat -u - UDP4:10.3.0.2:9,sourceport="$2"
 }
 
-tap_begin 16
+tap_begin 17
 
 tap_check "defaults are nf_conntrack's (udp 30, tcp established 432000, acct and timestamp on)" \
 	test "$(knob "$a" udp_timeout) $(knob "$a" tcp_timeout_established) $(knob "$a" acct) $(knob "$a" timestamp)" = "30 432000 1 1"
@@ -29,15 +29,14 @@ tap_check "a namespace's setting does not reach another" \
 send_udp "$a" 41000
 ct_expect "a new entry takes the namespace's timeout" "$a" '^ipv4     2 udp      17 [0-3] src=10\.3\.0\.1 dst=10\.3\.0\.2 sport=41000 dport=9 '
 
-# Counted on b, whose 30 s timeout outlives any check on a slow kernel.
-send_udp "$b" 41001
-count_one() { [ "$(knob "$b" count)" -ge 1 ]; }
-tap_check "count shows the entry" wait_for 3 count_one
 # The table sizes itself: 100 more flows, from source ports 42000-42099
 # (fixed: ephemeral ports can repeat and merge two flows into one entry),
 # and its bucket count, a power of two, grows to keep both directions'
-# nodes within 3/4 of it.
+# nodes within 3/4 of it. They live 8 s (long enough to be counted on the
+# debug kernel), and once the GC has freed them the table shrinks again:
+# they are b's first entries, so its idle GC comes back when they expire.
 buckets0=$(knob "$b" buckets)
+ip netns exec "$b" sysctl -qw net.nf_ct.udp_timeout=8
 ip netns exec "$b" python3 -c '
 import socket
 for port in range(42000, 42100):
@@ -54,6 +53,19 @@ buckets_fit() {	# [say]
 }
 buckets_check() { wait_for 10 buckets_fit || { buckets_fit say; false; }; }
 tap_check "buckets grows with the entries (from ${buckets0:-none})" buckets_check
+ip netns exec "$b" sysctl -qw net.nf_ct.udp_timeout=30
+buckets1=$(knob "$b" buckets)
+shrunk() { [ "$(knob "$b" count)" = 0 ] && [ "$(knob "$b" buckets)" -le "$buckets0" ]; }
+if wait_for 30 shrunk; then
+	tap_ok "buckets shrinks once the entries are gone (from $buckets1 to $(knob "$b" buckets))"
+else
+	tap_not_ok "buckets shrinks once the entries are gone (count $(knob "$b" count), buckets $(knob "$b" buckets), from $buckets1)"
+fi
+
+# Counted on b, whose 30 s timeout outlives any check on a slow kernel.
+send_udp "$b" 41001
+count_one() { [ "$(knob "$b" count)" -ge 1 ]; }
+tap_check "count shows the entry" wait_for 3 count_one
 
 # The entry expires after 3 s; only the GC brings the count back to 0.
 count_zero() { [ "$(knob "$a" count)" = 0 ]; }
