@@ -117,12 +117,18 @@ ns_cleanup() {
 }
 trap ns_cleanup EXIT
 
-# wait_for SECONDS COMMAND...: polls until the command succeeds.
+# wait_for SECONDS COMMAND...: polls until the command succeeds, for at
+# most SECONDS of wall time (a slow command, on the debug kernel, makes
+# fewer polls, not a longer wait); the command runs at least once.
 wait_for() {
-	local limit=$1 i
+	local now end
+	now=${EPOCHREALTIME/[.,]/}
+	end=$((now + $1 * 1000000))
 	shift
-	for ((i = 0; i < limit * 20; i++)); do
+	while :; do
 		"$@" && return 0
+		now=${EPOCHREALTIME/[.,]/}
+		[ "$now" -lt "$end" ] || break
 		sleep 0.05
 	done
 	return 1
@@ -171,7 +177,7 @@ ct_has() {
 ct_expect() {
 	local desc=$1 ns=$2
 	shift 2
-	if wait_for 3 ct_has "$ns" "$@"; then
+	if wait_for 15 ct_has "$ns" "$@"; then
 		tap_ok "$desc"
 	else
 		tap_not_ok "$desc"
@@ -205,12 +211,12 @@ listening() {	# NS PROTO PORT
 
 not() { ! "$@"; }
 
-# unload MODULE: rmmod within 5 s, or a TAP comment and cleanup_failed=1:
+# unload MODULE: rmmod within 20 s, or a TAP comment and cleanup_failed=1:
 # a module that a test loaded and cannot unload (a reference or a
 # namespace leaked) fails the test, through cleanup_end's exit status.
 cleanup_failed=0
 unload() {
-	wait_for 5 rmmod "$1" 2> /dev/null && return 0
+	wait_for 20 rmmod "$1" 2> /dev/null && return 0
 	echo "# cleanup: $1 would not unload (refcnt $(cat "/sys/module/$1/refcnt" 2> /dev/null))"
 	cleanup_failed=1
 	return 1

@@ -27,7 +27,7 @@ fi
 
 # UDP request and response: replied, not yet a stream, 30 s.
 ip netns exec "$srv" socat -T3 UDP4-RECVFROM:5353,bind=10.1.1.80 SYSTEM:'echo pong' &
-wait_for 5 listening "$srv" u 5353
+wait_for 20 listening "$srv" u 5353
 reply=$(udp_ask "$cli" 10.1.1.80 5353 40053)
 wait
 if [ "$reply" = pong ]; then
@@ -41,7 +41,7 @@ ct_expect "the server's namespace has its own entry" "$srv" 'udp      17 .* spor
 
 # TCP: a request/response closed by FIN from the client ends in TIME_WAIT.
 ip netns exec "$srv" socat -t3 -T3 TCP4-LISTEN:8080,bind=10.1.1.80,reuseaddr SYSTEM:'read l; echo pong' &
-wait_for 5 listening "$srv" t 8080
+wait_for 20 listening "$srv" t 8080
 reply=$(echo ping | ip netns exec "$cli" socat -t3 -T3 - TCP4:10.1.1.80:8080,sourceport=40080)
 wait
 if [ "$reply" = pong ]; then

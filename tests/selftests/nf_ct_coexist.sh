@@ -38,7 +38,7 @@ both() {
 	ip netns exec "$ns" grep -q 'icmp .* type=8 ' /proc/net/nf_ct &&
 		ip netns exec "$ns" grep -q 'icmp .* type=8 ' /proc/net/nf_conntrack
 }
-tap_check "both trackers record the same ping" wait_for 3 both
+tap_check "both trackers record the same ping" wait_for 15 both
 
 modprobe -r nf_conntrack
 tap_check "after nf_conntrack unloads, the link is back" \

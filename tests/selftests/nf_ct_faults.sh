@@ -52,7 +52,7 @@ site_point() {
 	ct_has "$cli" "sport=$sport dport=6000 " && why="$why; it left an entry"
 	fault "$cli" 0 0
 	send "$sport" 6000 || why="$why; the second packet was dropped too"
-	wait_for 3 ct_has "$cli" "sport=$sport dport=6000 " || why="$why; the second packet made no entry"
+	wait_for 15 ct_has "$cli" "sport=$sport dport=6000 " || why="$why; the second packet made no entry"
 	if [ -z "$why" ]; then
 		tap_ok "a failed $name drops the first packet and counts it; the next one is tracked"
 	else
@@ -79,7 +79,7 @@ while True:
     data, peer = s.recvfrom(100)
     print(peer[0], data.decode(), flush=True)
 ' > "$seen" &
-wait_for 5 listening "$srv" u 5001 || tap_bail "no server"
+wait_for 20 listening "$srv" u 5001 || tap_bail "no server"
 natsend() {	# N: datagram N of one flow, through the gateway's full NAT
 	ip netns exec "$cli" python3 -c '
 import socket, sys
@@ -90,13 +90,13 @@ s.sendto(sys.argv[1].encode(), ("10.12.1.2", 5000))
 ' "$1"
 }
 natsend 1
-wait_for 5 grep -q ' 1$' "$seen"
+wait_for 20 grep -q ' 1$' "$seen"
 gdrop0=$(stat_col "$gw" drop)
 fault "$gw" 2 1
 natsend 2
 natsend 3
 fault "$gw" 0 0
-wait_for 5 grep -q ' 3$' "$seen"
+wait_for 20 grep -q ' 3$' "$seen"
 got=$(tr '\n' ' ' < "$seen")
 tap_check "half-way through DNAT+SNAT a failed record drops the packet, counted: the server saw 1 and 3 from the gateway ($got)" \
 	test "$got" = "10.12.2.2 1 10.12.2.2 3 " -a "$(stat_col "$gw" drop)" = $((gdrop0 + 1))
@@ -106,7 +106,7 @@ settled() {
 	listed=$(ip netns exec "$gw" cat /proc/net/nf_ct | wc -l)
 	[ "$pending" = 0 ] && [ "$count" = "$listed" ]
 }
-if wait_for 5 settled; then
+if wait_for 20 settled; then
 	tap_ok "nothing left pending: count matches the listing ($count), no record outstanding"
 else
 	tap_not_ok "nothing left pending (pending $pending, count $count, listed $listed)"
@@ -121,7 +121,7 @@ ginj0=$(injected "$gw")
 fault "$gw" 4 1
 send 44100 6100
 kept() { [ "$(injected "$gw")" = $((ginj0 + 1)) ] && [ "$(pending)" = 1 ]; }
-if wait_for 3 kept; then
+if wait_for 15 kept; then
 	tap_ok "a drop the kfree_skb probe does not see keeps the packet's record (pending 1)"
 else
 	tap_not_ok "a drop the kfree_skb probe does not see keeps the packet's record (pending $(pending), injected $(($(injected "$gw") - ginj0)))"

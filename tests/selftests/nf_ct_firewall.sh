@@ -63,9 +63,9 @@ ipt "$host" -A INPUT -p icmp -m conntrack --ctstate RELATED &&
 ip netns exec "$peer" socat -t10 -T10 TCP4-LISTEN:8080,bind=10.7.0.2,reuseaddr,fork SYSTEM:'read l; echo pong' &
 ip netns exec "$peer" socat -T10 UDP4-RECVFROM:5353,bind=10.7.0.2,fork SYSTEM:'echo pong' &
 ip netns exec "$host" socat -T3 TCP4-LISTEN:9090,bind=10.7.0.1,reuseaddr SYSTEM:'echo pong' &
-wait_for 5 listening "$peer" t 8080
-wait_for 5 listening "$peer" u 5353
-wait_for 5 listening "$host" t 9090
+wait_for 20 listening "$peer" t 8080
+wait_for 20 listening "$peer" u 5353
+wait_for 20 listening "$host" t 9090
 
 tap_check "host: outbound TCP gets its answer" tcp_pong "$host" 10.7.0.2 8080
 reply=$(udp_ask "$host" 10.7.0.2 5353)
@@ -109,11 +109,11 @@ oow_segments() {	# from 10.7.0.2:8080 to 10.7.0.1:SPORT, ACK set
 	EOF
 }
 ip netns exec "$host" socat -T5 SYSTEM:'sleep 4' TCP4:10.7.0.2:8080,sourceport=40100 &
-wait_for 3 ct_has "$host" 'ESTABLISHED .* sport=40100 '
+wait_for 15 ct_has "$host" 'ESTABLISHED .* sport=40100 '
 invalid0=$(pkts "$host" INPUT 3)
 oow_segments 40100
 tap_check "host: an out-of-window segment is dropped as INVALID" \
-	wait_for 2 counter_above "$host" INPUT 3 "$invalid0"
+	wait_for 15 counter_above "$host" INPUT 3 "$invalid0"
 
 # --- a forwarding firewall: lan - router - wan ---------------------------------
 lan=$(ns_add lan) && router=$(ns_add router) && wan=$(ns_add wan) || tap_bail "cannot create namespaces"
@@ -136,8 +136,8 @@ stateful "$router" FORWARD &&
 
 ip netns exec "$wan" socat -t10 -T10 TCP4-LISTEN:8080,bind=10.8.2.2,reuseaddr,fork SYSTEM:'read l; echo pong' &
 ip netns exec "$lan" socat -T3 TCP4-LISTEN:9090,bind=10.8.1.2,reuseaddr SYSTEM:'echo pong' &
-wait_for 5 listening "$wan" t 8080
-wait_for 5 listening "$lan" t 9090
+wait_for 20 listening "$wan" t 8080
+wait_for 20 listening "$lan" t 9090
 
 tap_check "router: the LAN's TCP to the WAN gets its answer" tcp_pong "$lan" 10.8.2.2 8080
 tap_check "router: the LAN's ping to the WAN is answered" pings "$lan" 10.8.2.2 2

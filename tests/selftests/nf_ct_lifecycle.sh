@@ -23,7 +23,7 @@ ip netns exec "$cli" bash -c 'echo x > /dev/udp/10.4.0.2/7003'
 ct_expect "a packet reaching LOCAL_IN is confirmed there" "$srv" 'udp .* dport=7003 '
 tap_check "a packet dropped in INPUT leaves no entry" \
 	bash -c "! ip netns exec $srv grep -q 'dport=7001 ' /proc/net/nf_ct"
-tap_check "and no record of the dropped packet is left" wait_for 3 pending0 "$srv"
+tap_check "and no record of the dropped packet is left" wait_for 15 pending0 "$srv"
 
 if ip netns exec "$cli" bash -c 'echo x > /dev/udp/10.4.0.2/7002' 2> /dev/null; then
 	tap_not_ok "a packet dropped in OUTPUT leaves no entry (sendto succeeded)"

@@ -58,10 +58,10 @@ while True:
 ' &
 ip netns exec "$cli1" socat -t10 -T10 TCP4-LISTEN:9000,bind=192.168.1.2,reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR' &
 ip netns exec "$gw" socat -t10 -T10 TCP4-LISTEN:9091,reuseaddr,fork SYSTEM:'echo gateway' &
-wait_for 5 listening "$srv" t 8080
-wait_for 5 listening "$srv" u 5353
-wait_for 5 listening "$cli1" t 9000
-wait_for 5 listening "$gw" t 9091
+wait_for 20 listening "$srv" t 8080
+wait_for 20 listening "$srv" u 5353
+wait_for 20 listening "$cli1" t 9000
+wait_for 20 listening "$gw" t 9091
 
 tcp_ask() {	# NS ADDR PORT [SPORT]: what the server answers
 	local opts="connect-timeout=10"
@@ -121,7 +121,7 @@ forward_counted() {	# SPORT FIRST_RULE [say]: the flow's original packets, as th
 		[ $((counts[0] + counts[1])) = "$orig" ] && [ $((counts[2] + counts[3])) = 0 ] ||
 		{ [ -z "${3:-}" ] || echo "# $1: entry's packets ${orig:-none}; established, new, invalid: ${counts[*]}"; return 1; }
 }
-forward_check() { wait_for 3 forward_counted "$1" "$2" || { forward_counted "$1" "$2" say; false; }; }
+forward_check() { wait_for 15 forward_counted "$1" "$2" || { forward_counted "$1" "$2" say; false; }; }
 nat -A PREROUTING -i wan0 -p tcp --dport 2222 -j DNAT --to-destination 192.168.1.2:9000
 tap_check "DNAT: the server reaches cli1's port 9000 through the gateway's 2222, seen as itself" \
 	answers 10.1.1.2 tcp_ask "$srv" 10.1.1.3 2222 40004
@@ -162,7 +162,7 @@ exhausted() {
 		! ct_has "$gw" 'sport=41003 dport=5353 ' &&
 		[ "$(stat_col "$gw" drop)" -gt "$drop0" ]
 }
-tap_check "a two-port SNAT range takes two flows; the third is dropped and counted" wait_for 3 exhausted
+tap_check "a two-port SNAT range takes two flows; the third is dropped and counted" wait_for 15 exhausted
 
 # --- MASQUERADE follows the interface -------------------------------------------
 nat -F POSTROUTING
@@ -171,7 +171,7 @@ tap_check "MASQUERADE: the LAN reaches the server as the interface's address" \
 	answers 10.1.1.3 tcp_ask "$cli1" 10.1.1.2 8080 40007
 ip -n "$gw" addr del 10.1.1.3/24 dev wan0
 tap_check "MASQUERADE: the address going away ends the masqueraded entries" \
-	wait_for 3 not ct_has "$gw" 'sport=40007 dport=8080 '
+	wait_for 15 not ct_has "$gw" 'sport=40007 dport=8080 '
 ip -n "$gw" addr add 10.1.1.3/24 dev wan0
 ip -n "$gw" route add default via 10.1.1.2
 tap_check "MASQUERADE: with the address back, the LAN is masqueraded again" \
@@ -182,7 +182,7 @@ masq_link_down() {
 	! ct_has "$gw" 'sport=40008 dport=8080 ' && ct_has "$gw" 'sport=40009 dport=9091 '
 }
 tap_check "MASQUERADE: the interface going down ends its masqueraded entries, no others" \
-	wait_for 3 masq_link_down
+	wait_for 15 masq_link_down
 
 # --- modules --------------------------------------------------------------------
 tap_check "rmmod nf_ct_nat is refused while rules use it" not rmmod nf_ct_nat 2> /dev/null

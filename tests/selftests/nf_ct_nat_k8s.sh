@@ -68,9 +68,9 @@ for ep in "a $epa 10.244.0.3" "b $epb 10.244.0.4" "c $epc 10.244.0.5"; do
 	ip netns exec "$2" socat -t10 -T10 TCP4-LISTEN:8080,bind="$3",reuseaddr,fork \
 		SYSTEM:"echo $1 \$SOCAT_PEERADDR" &
 done
-wait_for 5 listening "$epa" t 8080
-wait_for 5 listening "$epb" t 8080
-wait_for 5 listening "$epc" t 8080
+wait_for 20 listening "$epa" t 8080
+wait_for 20 listening "$epb" t 8080
+wait_for 20 listening "$epc" t 8080
 
 # The endpoints fork a shell per connection: on the debug kernel under load
 # an answer can take seconds; the timeouts bound the wait, they do not add.

@@ -37,7 +37,7 @@ ipt "$rtr" -t mangle -A FORWARD -p tcp --syn -j TCPMSS --set-mss 1000 &&
 
 # --- TCPMSS grows an option-less SYN ----------------------------------------------
 ip netns exec "$srv" socat TCP4-LISTEN:8080,bind=10.8.2.1,reuseaddr,fork SYSTEM:'echo pong' &
-wait_for 5 listening "$srv" t 8080 || tap_bail "no server"
+wait_for 20 listening "$srv" t 8080 || tap_bail "no server"
 # A SYN without options (the kernel's own always carry an MSS), from port
 # 43001 that no socket owns: the client's kernel answers the SYN/ACK with RST.
 ip netns exec "$cli" python3 -c '
@@ -54,7 +54,7 @@ socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP).sendto(tcp, (
 '
 tcpmss_grew() { [ "$(pkts "$rtr" mangle FORWARD 1)" = 1 ]; }
 synack_seen() { [ "$(pkts "$rtr" filter FORWARD 1)" -ge 1 ]; }
-wait_for 5 synack_seen
+wait_for 20 synack_seen
 tap_check "TCPMSS on the router took the option-less SYN" tcpmss_grew
 ct_expect "the grown SYN's entry is confirmed" "$rtr" '^ipv4     2 tcp      6 [0-9]+ [A-Z_]+ src=10\.8\.1\.1 dst=10\.8\.2\.1 sport=43001 dport=8080 '
 tap_check "its SYN/ACK is ESTABLISHED, and nothing was INVALID" \
@@ -65,7 +65,7 @@ queue_out=$(mktemp)
 got=$(mktemp)
 trap 'rm -f "$queue_out" "$got"; xt_cleanup; cleanup_end' EXIT
 ip netns exec "$rtr" "$tools/nfct_queue" --queue 5 --grow 8 > "$queue_out" &
-wait_for 5 grep -q '^bound' "$queue_out" || tap_bail "nfct_queue did not bind"
+wait_for 20 grep -q '^bound' "$queue_out" || tap_bail "nfct_queue did not bind"
 ip netns exec "$srv" python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -73,9 +73,9 @@ s.bind(("10.8.2.1", 7000))
 s.settimeout(10)
 print(len(s.recv(100)), flush=True)
 ' > "$got" &
-wait_for 5 listening "$srv" u 7000 || tap_bail "no datagram server"
+wait_for 20 listening "$srv" u 7000 || tap_bail "no datagram server"
 echo x | ip netns exec "$cli" socat -u - UDP4:10.8.2.1:7000,sourceport=43002
 arrived() { [ "$(cat "$got")" = 10 ]; }
-tap_check "the queue's verdict gave the datagram 8 more bytes (2 sent, 10 arrived)" wait_for 5 arrived
+tap_check "the queue's verdict gave the datagram 8 more bytes (2 sent, 10 arrived)" wait_for 20 arrived
 ct_expect "the longer datagram's entry is confirmed" "$rtr" '^ipv4     2 udp      17 [0-9]+ src=10\.8\.1\.1 dst=10\.8\.2\.1 sport=43002 dport=7000 '
 tap_end

@@ -17,7 +17,7 @@ tuple() {	# SPORT DPORT: both tuples of a client->server TCP flow, as a regex
 # An open connection whose data is all acknowledged: ESTABLISHED for 5 days.
 # The client's stdin stays open (sleep) so the connection does.
 ip netns exec "$srv" socat TCP4-LISTEN:8001,bind=10.1.2.80,reuseaddr EXEC:cat &
-wait_for 5 listening "$srv" t 8001
+wait_for 20 listening "$srv" t 8001
 { echo hello; sleep 8; } | ip netns exec "$cli" socat -T10 - TCP4:10.1.2.80:8001,sourceport=41001 > /dev/null &
 ct_expect "an open connection is ESTABLISHED and ASSURED with the 5-day timeout" "$cli" \
 	"^ipv4     2 tcp      6 43(1[0-9]{3}|2000) ESTABLISHED $(tuple 41001 8001) \[ASSURED\] "
@@ -27,7 +27,7 @@ ct_expect "an open connection is ESTABLISHED and ASSURED with the 5-day timeout"
 # server's side half a second after the client's FIN; -t keeps it open until
 # the child is done.
 ip netns exec "$srv" socat -t 30 TCP4-LISTEN:8002,bind=10.1.2.80,reuseaddr SYSTEM:'cat > /dev/null; sleep 20' &
-wait_for 5 listening "$srv" t 8002
+wait_for 20 listening "$srv" t 8002
 echo bye | ip netns exec "$cli" socat -t 30 - TCP4:10.1.2.80:8002,sourceport=41002 &
 ct_expect "a half-closed connection is CLOSE_WAIT with its 60 s timeout" "$cli" \
 	"^ipv4     2 tcp      6 (5[0-9]|60) CLOSE_WAIT $(tuple 41002 8002) \[ASSURED\] "
@@ -35,7 +35,7 @@ ct_expect "a half-closed connection is CLOSE_WAIT with its 60 s timeout" "$cli" 
 # Closed by RST: the client aborts after the exchange (SO_LINGER 0 makes
 # close() send RST instead of FIN). CLOSE, 10 s.
 ip netns exec "$srv" socat -T5 TCP4-LISTEN:8003,bind=10.1.2.80,reuseaddr SYSTEM:'read l; echo pong; sleep 5' &
-wait_for 5 listening "$srv" t 8003
+wait_for 20 listening "$srv" t 8003
 reply=$(ip netns exec "$cli" python3 -c '
 import socket, struct
 s = socket.socket()
@@ -63,12 +63,12 @@ refused_gone() {
 		! ct_has "$cli" "sport=41004 dport=8004 "
 }
 tap_check "a refused connection leaves no entry; an unanswered SYN stays SYN_SENT" \
-	wait_for 3 refused_gone
+	wait_for 15 refused_gone
 
 # UDP: a reply makes the flow replied (30 s); traffic both ways more than
 # 2 s after the first packet makes it a stream: ASSURED, 120 s.
 ip netns exec "$srv" socat -T10 UDP4-RECVFROM:5300,bind=10.1.2.80,fork SYSTEM:'echo pong' &
-wait_for 5 listening "$srv" u 5300
+wait_for 20 listening "$srv" u 5300
 udp_line="^ipv4     2 udp      17 %s src=10\.1\.2\.3 dst=10\.1\.2\.80 sport=41006 dport=5300 packets=[0-9]+ bytes=[0-9]+ src=10\.1\.2\.80 dst=10\.1\.2\.3 sport=5300 dport=41006 packets=[0-9]+ bytes=[0-9]+ %s"
 reply=$(udp_ask "$cli" 10.1.2.80 5300 41006)
 # shellcheck disable=SC2059

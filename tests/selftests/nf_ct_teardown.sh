@@ -35,7 +35,7 @@ for round in 1 2 3 4 5; do
 	ip netns exec "$a" "$tools/nfct_queue" --queue 1 --hold > /dev/null &
 	ip netns exec "$a" bash -c 'while :; do for p in $(seq 21000 21099); do
 		echo x > /dev/udp/10.6.0.2/$p; done; sleep 0.01; done' 2> /dev/null &
-	wait_for 5 ct_has "$a" 'dport=21' || break
+	wait_for 20 ct_has "$a" 'dport=21' || break
 	for p in 1 2 3 4 5; do
 		echo x | ip netns exec "$a" socat -u - UDP4:10.6.0.2:7100,sourceport=4300$p 2> /dev/null
 	done
@@ -75,7 +75,7 @@ tap_check "nf_ct_nat and nf_ct_xt unloaded and reloaded twice under NAT'ed traff
 ip netns exec "$cli" bash -c 'echo x | socat -u - UDP4:10.7.0.9:7300,sourceport=22999' 2> /dev/null
 ct_expect "after the reload new flows are NAT'ed again" "$cli" 'sport=22999 dport=7300 .* src=10\.7\.0\.2 dst=10\.7\.0\.1 sport=7301 '
 matched() { [ "$(ip netns exec "$cli" iptables-legacy -L OUTPUT -v -x -n | awk '/ctstate/ { print $1 }')" -gt 0 ]; }
-tap_check "and the reloaded conntrack match sees them" wait_for 5 matched
+tap_check "and the reloaded conntrack match sees them" wait_for 20 matched
 kill $stream 2> /dev/null
 wait 2> /dev/null
 tap_end

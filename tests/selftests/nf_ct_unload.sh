@@ -40,7 +40,7 @@ restore_event() { [ -z "$tracing_was" ] || echo 0 > "$tracing_on"; }
 trap "restore_event; ns_cleanup" EXIT
 
 ip netns exec "$srv" socat -u TCP4-LISTEN:9000,bind=10.5.0.2,reuseaddr OPEN:/dev/null &
-wait_for 5 listening "$srv" t 9000
+wait_for 20 listening "$srv" t 9000
 # Paced as well, not saturating, for the same reason.
 ip netns exec "$cli" bash -c 'while :; do head -c 16384 /dev/zero; sleep 0.005; done' |
 	ip netns exec "$cli" socat -u - TCP4:10.5.0.2:9000 &
@@ -48,7 +48,7 @@ ip netns exec "$cli" ping -q -i 0.01 10.5.0.2 > /dev/null &
 ip netns exec "$cli" bash -c 'while :; do for p in $(seq 20000 20999); do
 	echo x > /dev/udp/10.5.0.2/$p; done; done' 2> /dev/null &
 
-tap_check "traffic is tracked before the unload" wait_for 5 ct_has "$cli" 'udp .* dport=20'
+tap_check "traffic is tracked before the unload" wait_for 20 ct_has "$cli" 'udp .* dport=20'
 
 ok=1
 for round in 1 2 3; do
@@ -56,7 +56,7 @@ for round in 1 2 3; do
 	insmod "$ko" || { ok=0; break; }
 done
 tap_check "rmmod and insmod three times under traffic succeed" test $ok = 1
-tap_check "after the reload, traffic is tracked again" wait_for 5 ct_has "$cli" 'udp .* dport=20'
+tap_check "after the reload, traffic is tracked again" wait_for 20 ct_has "$cli" 'udp .* dport=20'
 rmmod nf_ct
 unloaded=$?
 insmod "$ko"
