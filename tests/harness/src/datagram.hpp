@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace nfct {
 
@@ -17,5 +18,8 @@ struct Datagram {
 
 // One datagram from @fd, whose IP_PKTINFO option is on; nothing on error.
 std::optional<Datagram> recv_datagram(int fd, int flags = 0);
+// Sends @payload to @peer from the local address @local (IP_PKTINFO), as
+// a socket bound to any address answers from the one it was reached at.
+bool send_datagram_from(int fd, const std::string& local, const sockaddr_in& peer, std::string_view payload);
 
 }  // namespace nfct

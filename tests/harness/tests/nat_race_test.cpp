@@ -11,8 +11,12 @@
 //   Service 10.96.0.10:53 -> 10.78.0.2:5353 or 10.78.0.3:5353 (statistic)
 //
 // Races are up to the scheduler: the case repeats rounds of flows (at most
-// 8) until the gateway's clashres counter shows some and one flow's two
-// packets reached different endpoints, and fails if that never happened.
+// 8) until the gateway's clashres counter shows some and, in the last
+// round, one flow's two packets reached different endpoints, and fails if
+// that never happened. Each endpoint answers every datagram at once: the
+// answer to a loser that went in by its reply tuple alone must come back
+// through that entry, which lives one second. After that second only the
+// winner's endpoint still reaches the client: the loser's entry is gone.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -22,6 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <barrier>
 #include <chrono>
@@ -88,7 +93,8 @@ class Endpoints {
       throw std::runtime_error("bind 5353: " + std::string(std::strerror(errno)));
   }
 
-  // Reads until @want datagrams are in or none came for @idle.
+  // Reads until @want datagrams are in or none came for @idle, answering
+  // each at once from the address it reached.
   void drain(Received& r, unsigned want, std::chrono::milliseconds idle = 3000ms) {
     while (r.datagrams < want) {
       pollfd p{fd_.get(), POLLIN, 0};
@@ -97,12 +103,47 @@ class Endpoints {
       if (!d) continue;
       r.endpoints[ntohs(d->peer.sin_port)].insert(d->local);
       r.datagrams++;
+      send_from(d->local, d->peer, "answer");
     }
+  }
+
+  bool send_from(const std::string& local, const sockaddr_in& peer, std::string_view payload) {
+    return send_datagram_from(fd_.get(), local, peer, payload);
   }
 
  private:
   Fd fd_;
 };
+
+// The client's sockets of one round, by source port.
+struct Flows {
+  std::map<unsigned, Fd> socks;
+
+  // Reads the answers that arrive until none has for @idle: per port, how many.
+  std::map<unsigned, unsigned> answers(std::chrono::milliseconds idle) {
+    std::map<unsigned, unsigned> got;
+    std::vector<pollfd> fds;
+    std::vector<unsigned> ports;
+    for (auto& [port, s] : socks) {
+      fds.push_back({s.get(), POLLIN, 0});
+      ports.push_back(port);
+    }
+    while (::poll(fds.data(), fds.size(), static_cast<int>(idle.count())) > 0) {
+      for (size_t i = 0; i < fds.size(); i++) {
+        char buf[64];
+        while (::recv(fds[i].fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0) got[ports[i]]++;
+      }
+    }
+    return got;
+  }
+};
+
+unsigned port_of(const Fd& s) {
+  sockaddr_in sa{};
+  socklen_t len = sizeof(sa);
+  ::getsockname(s.get(), reinterpret_cast<sockaddr*>(&sa), &len);
+  return ntohs(sa.sin_port);
+}
 
 class NatRace : public ::testing::Test {
  protected:
@@ -157,14 +198,26 @@ TEST_F(NatRace, UdpFlowFromTwoCpusAtOnceBothPacketsPass) {
   const unsigned long kcli_failed0 = cli_stat("/proc/net/stat/nf_conntrack", "insert_failed");
   Received got;
   unsigned sent = 0, rounds = 0;
-  // Rounds until a race was resolved onto the reply-only entry: a flow whose
-  // two packets reached different endpoints.
+  auto sent_at = std::chrono::steady_clock::now();  // the last round's packets
+  // Answers back at the client: each flow's two, except that a loser's
+  // may come after its entry's second on a slow kernel.
+  unsigned unanswered = 0, loser_answers = 0;
+  Flows flows;
+  // A flow of the last round whose two packets reached different
+  // endpoints: a race resolved onto the loser's reply-only entry.
+  auto last_split = [&] {
+    std::vector<unsigned> ports;
+    for (const auto& [port, s] : flows.socks)
+      if (auto it = got.endpoints.find(port); it != got.endpoints.end() && it->second.size() > 1)
+        ports.push_back(port);
+    return ports;
+  };
   auto split_flows = [&] {
     unsigned n = 0;
     for (const auto& [port, where] : got.endpoints) n += where.size() > 1;
     return n;
   };
-  while (rounds < kMaxRounds && (rounds < 2 || stat("clashres") == clash0 || split_flows() == 0)) {
+  while (rounds < kMaxRounds && (rounds < 2 || stat("clashres") == clash0 || last_split().empty())) {
     rounds++;
     // Every flow its own socket, so its own source port: a new flow each.
     std::vector<Fd> socks;
@@ -194,6 +247,7 @@ TEST_F(NatRace, UdpFlowFromTwoCpusAtOnceBothPacketsPass) {
     {
       std::jthread t0(sender, 0), t1(sender, 1);
     }
+    sent_at = std::chrono::steady_clock::now();
     // EPERM: the client's own tracker dropped one of its racing packets.
     ASSERT_EQ(send_errors.load(), 0u) << std::strerror(send_errno.load()) << "; client insert_failed: nf_ct "
                                       << cli_stat("/proc/net/stat/nf_ct", "insert_failed") - cli_failed0
@@ -201,7 +255,18 @@ TEST_F(NatRace, UdpFlowFromTwoCpusAtOnceBothPacketsPass) {
                                       << cli_stat("/proc/net/stat/nf_conntrack", "insert_failed") - kcli_failed0;
     sent += 2 * kFlowsPerRound;
     endpoints.drain(got, sent);
+    flows.socks.clear();
+    for (auto& sock : socks) flows.socks.emplace(port_of(sock), std::move(sock));
+    auto back = flows.answers(1000ms);
+    for (const auto& [port, s] : flows.socks) {
+      const unsigned n = back.contains(port) ? back[port] : 0;
+      if (got.endpoints[port].size() > 1)
+        loser_answers += n > 1;
+      else
+        unanswered += n != 2;
+    }
   }
+  const auto split_ports = last_split();
 
   const unsigned long races = stat("clashres") - clash0;
   const unsigned split = split_flows();
@@ -217,6 +282,37 @@ TEST_F(NatRace, UdpFlowFromTwoCpusAtOnceBothPacketsPass) {
   // at least one must have, or that path was not taken.
   EXPECT_GT(split, 0u) << "no racing loser went through on its reply-only entry";
   EXPECT_LE(split, races);
+  EXPECT_EQ(unanswered, 0u) << "flows whose answers did not both come back";
+  // Some loser's answer came back, through its reply-only entry.
+  EXPECT_GT(loser_answers, 0u) << "no answer to a race's loser came back";
+  ASSERT_FALSE(split_ports.empty()) << "no flow of the last round reached both endpoints";
+
+  // Both endpoints answer each split flow again, until only one answer per
+  // flow comes back: the loser's entry has expired, its endpoint's answer
+  // is no longer mapped back to the Service, the winner's still is.
+  sockaddr_in peer{};
+  peer.sin_family = AF_INET;
+  ::inet_pton(AF_INET, "10.77.0.2", &peer.sin_addr);
+  unsigned probes = 0;
+  std::map<unsigned, unsigned> late;
+  const bool expired = wait_until(
+      [&] {
+        probes++;
+        for (unsigned port : split_ports) {
+          peer.sin_port = htons(static_cast<uint16_t>(port));
+          endpoints.send_from("10.78.0.2", peer, "late");
+          endpoints.send_from("10.78.0.3", peer, "late");
+        }
+        late = flows.answers(300ms);
+        return std::all_of(split_ports.begin(), split_ports.end(),
+                           [&](unsigned port) { return late.contains(port) && late[port] == 1; });
+      },
+      10s, 200ms);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent_at);
+  std::cout << "  split flows of the last round: " << split_ports.size() << ", losers' answers back (all rounds): "
+            << loser_answers << "; one endpoint left " << took.count() << " ms after the round was sent ("
+            << probes << " probes)" << std::endl;
+  EXPECT_TRUE(expired) << "10 s after the race, split flows still answered from both endpoints (or neither)";
 }
 
 }  // namespace
