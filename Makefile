@@ -44,7 +44,7 @@ define build_modules
 	@ln -sfn $(CURDIR)/Kbuild $(BUILD)/$(1)/Kbuild
 	@ln -sfn $(CURDIR)/include $(BUILD)/$(1)/include
 	@for f in $(CURDIR)/nf_ct_*.c; do ln -sfn $$f $(BUILD)/$(1)/; done
-	@$(MAKE) -s -C "$(2)" M=$(BUILD)/$(1) W=1 modules 2>&1 | tee $(BUILD)/$(1)/build.log >&2
+	+@$(MAKE) -s -C "$(2)" M=$(BUILD)/$(1) W=1 modules 2>&1 | tee $(BUILD)/$(1)/build.log >&2
 	@! grep -q 'warning:' $(BUILD)/$(1)/build.log || { echo "nf_ct: compiler warnings (see above)" >&2; exit 1; }
 endef
 
@@ -53,7 +53,7 @@ define build_faults
 	@mkdir -p $(BUILD)/$(1)/faults
 	@ln -sfn $(CURDIR)/tests/vm/faults/Kbuild $(BUILD)/$(1)/faults/Kbuild
 	@ln -sfn $(CURDIR)/tests/vm/faults/nfct_fault.c $(BUILD)/$(1)/faults/nfct_fault.c
-	@$(MAKE) -s -C "$(2)" M=$(BUILD)/$(1)/faults W=1 modules
+	+@$(MAKE) -s -C "$(2)" M=$(BUILD)/$(1)/faults W=1 modules
 	@cp $(BUILD)/$(1)/faults/nfct_fault.ko $(BUILD)/$(1)/nfct_fault.ko
 endef
 
@@ -62,7 +62,7 @@ define build_bench
 	@mkdir -p $(BUILD)/$(1)/bench
 	@ln -sfn $(CURDIR)/tests/bench/Kbuild $(BUILD)/$(1)/bench/Kbuild
 	@ln -sfn $(CURDIR)/tests/bench/nfct_bench.c $(BUILD)/$(1)/bench/nfct_bench.c
-	@$(MAKE) -s -C "$(2)" M=$(BUILD)/$(1)/bench W=1 modules 2>&1 | tee $(BUILD)/$(1)/bench/build.log >&2
+	+@$(MAKE) -s -C "$(2)" M=$(BUILD)/$(1)/bench W=1 modules 2>&1 | tee $(BUILD)/$(1)/bench/build.log >&2
 	@! grep -q 'warning:' $(BUILD)/$(1)/bench/build.log || { echo "nf_ct: compiler warnings (see above)" >&2; exit 1; }
 	@cp $(BUILD)/$(1)/bench/nfct_bench.ko $(BUILD)/$(1)/nfct_bench.ko
 endef
