@@ -124,7 +124,9 @@ kmax=$(cat /proc/sys/net/netfilter/nf_conntrack_max)
 restore() {
 	echo "$kmax" > /proc/sys/net/netfilter/nf_conntrack_max
 	ns_cleanup
-	modprobe -r nf_conntrack || { echo "# cleanup: nf_conntrack would not unload"; exit 1; }
+	# The deleted namespaces let go of it asynchronously.
+	wait_for 20 modprobe -r nf_conntrack 2> /dev/null ||
+		{ echo "# cleanup: nf_conntrack would not unload ($(lsmod | grep '^nf_conntrack '))"; exit 1; }
 }
 trap restore EXIT
 echo $max > /proc/sys/net/netfilter/nf_conntrack_max
