@@ -55,7 +55,10 @@ constexpr const char* kOurStat = "/proc/net/stat/nf_ct";
 constexpr uint16_t kServerPort = 80;
 constexpr long kTimeoutSlack = 2;  // seconds: the two tables are read one after the other
 constexpr uint16_t kWindow = 64240;
-constexpr int kReadAttempts = 4;  // reads of both tables before a difference counts
+// Reads of both tables before a difference in which entries exist counts,
+// the pause doubling from 20 ms (1.3 s in all): the kernel's listing can
+// skip a line for as long as entries before it keep going away (below).
+constexpr int kReadAttempts = 7;
 
 // Steps compared in the whole run, printed once at the end.
 unsigned long g_steps = 0;
@@ -298,6 +301,7 @@ struct View {
   std::vector<ProcEntry> entries;
   uint64_t barrier_packets = 0;
   unsigned long invalid = 0, icmp_error = 0;
+  size_t table_lines = 0;  // every line of the listing, for a failure's message
 };
 
 bool same_conn(const ProcEntry& e, const Conn& c) {
@@ -440,10 +444,12 @@ class DifferentialTcp : public TwoHosts {
     std::vector<std::string> needles;
     for (const Conn& c : conns_) needles.push_back("port=" + std::to_string(c.cport()) + " ");
     const std::string barrier = "id=" + std::to_string(barrier_id_) + " ";
+    size_t table_lines = 0;
     auto watched = [&] {
       std::vector<std::string> out;
       std::istringstream in(a.read_file(file));
-      for (std::string line; std::getline(in, line);) {
+      table_lines = 0;
+      for (std::string line; std::getline(in, line); table_lines++) {
         if (line.find(barrier) != std::string::npos ||
             std::any_of(needles.begin(), needles.end(),
                         [&](const std::string& n) { return line.find(n) != std::string::npos; }))
@@ -453,6 +459,7 @@ class DifferentialTcp : public TwoHosts {
     };
     std::vector<std::string> lines = stable ? read_until_repeated(watched, std::equal_to<>()) : watched();
     View v;
+    v.table_lines = table_lines;
     for (const std::string& line : lines) {
       auto e = parse_proc_line(line);
       if (!e) continue;
@@ -485,8 +492,9 @@ class DifferentialTcp : public TwoHosts {
     // counts: the trackers' tables do not change without packets.
     View k, o;
     std::string diff;
-    for (int attempt = 0; attempt < kReadAttempts; attempt++) {
-      if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    int attempt = 0;
+    for (; attempt < kReadAttempts; attempt++) {
+      if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(20 << (attempt - 1)));
       if (!wait_until([&] {
             k = view(kKernelTable, kKernelStat, attempt > 0);
             o = view(kOurTable, kOurStat);
@@ -500,7 +508,10 @@ class DifferentialTcp : public TwoHosts {
       diff = differences(k, o, &presence);
       if (!presence) break;
     }
-    if (!diff.empty()) ADD_FAILURE() << "step " << steps_ << " (" << what << ") differs:" << diff;
+    const int reads = std::min(attempt + 1, kReadAttempts);
+    if (!diff.empty())
+      ADD_FAILURE() << "step " << steps_ << " (" << what << ") differs:" << diff << "\n  (tables of "
+                    << k.table_lines << " and " << o.table_lines << " lines, read " << reads << " times)";
     kernel_invalid_rise_ = k.invalid - kernel_.invalid;
     kernel_icmp_error_rise_ = k.icmp_error - kernel_.icmp_error;
     kernel_ = std::move(k);
