@@ -23,8 +23,30 @@ Snapshot read_once(const std::string& label, const NetNs& ns) {
 }  // namespace
 
 std::vector<ProcEntry> read_kernel_table(const NetNs& ns) {
-  return read_until_repeated([&] { return parse_proc_table(ns.read_file(kKernelTable)); },
-                             [](const auto& x, const auto& y) { return sorted_keys(x) == sorted_keys(y); });
+  // A reading is whole when it lists at least the namespace's count read
+  // after it: a skipped line leaves it short. Two short readings can agree
+  // (while another namespace's entries are freed, for seconds on the debug
+  // kernel, the same lines can fall after a page boundary), so agreement
+  // alone is not enough. Under traffic the count also holds unconfirmed
+  // entries and may not be met: then two agreeing readings are taken.
+  constexpr int kMaxReads = 20;
+  auto whole = [&](const std::vector<ProcEntry>& t) {
+    return t.size() >= std::stoul(ns.read_file(kKernelCount));
+  };
+  auto last = parse_proc_table(ns.read_file(kKernelTable));
+  bool last_whole = whole(last);
+  std::vector<ProcEntry> agreed;
+  for (int reads = 1; reads < kMaxReads; reads++) {
+    auto now = parse_proc_table(ns.read_file(kKernelTable));
+    const bool now_whole = whole(now);
+    if (sorted_keys(now) == sorted_keys(last)) {
+      if (now_whole || last_whole) return now_whole ? now : last;
+      if (agreed.empty()) agreed = now;
+    }
+    last = std::move(now);
+    last_whole = now_whole;
+  }
+  return agreed.empty() ? last : agreed;
 }
 
 Snapshot snapshot(const std::string& label, const NetNs& ns) {

@@ -25,9 +25,11 @@ namespace nfct::difftest {
 
 inline constexpr const char* kKernelTable = "/proc/net/nf_conntrack";
 inline constexpr const char* kOurTable = "/proc/net/nf_ct";
+inline constexpr const char* kKernelCount = "/proc/sys/net/netfilter/nf_conntrack_count";  // per netns
 
-// The kernel's table once two reads in a row list the same entries (at most
-// 20 reads; the last one if they never do).
+// The kernel's table once two reads in a row list the same entries and one
+// of them as many as the namespace's count (at most 20 reads; the first
+// agreeing pair if no reading is whole, the last reading if none agree).
 std::vector<ProcEntry> read_kernel_table(const NetNs& ns);
 
 struct Snapshot {
