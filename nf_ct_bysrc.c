@@ -76,7 +76,7 @@ void nfct_bysrc_add(struct nfct_net *cn, struct nfct_conn *ct)
 	b = kmalloc(sizeof(*b), GFP_ATOMIC);
 	if (!b)
 		return;
-	b->key = nfct_bysrc_key_of(&ct->tuplehash[NFCT_DIR_ORIGINAL].tuple);
+	b->key = nfct_bysrc_key_of(nfct_tuple_of(ct, NFCT_DIR_ORIGINAL));
 	b->ct = ct;
 	if (rhltable_insert(&cn->bysrc, &b->node, nfct_bysrc_params)) {
 		kfree(b);
@@ -94,7 +94,7 @@ void nfct_bysrc_del(struct nfct_net *cn, struct nfct_conn *ct)
 
 	if (!test_and_clear_bit(NFCT_BYSRC, &ct->status))
 		return;
-	key = nfct_bysrc_key_of(&ct->tuplehash[NFCT_DIR_ORIGINAL].tuple);
+	key = nfct_bysrc_key_of(nfct_tuple_of(ct, NFCT_DIR_ORIGINAL));
 	rcu_read_lock();
 	list = rhltable_lookup(&cn->bysrc, &key, nfct_bysrc_params);
 	rhl_for_each_entry_rcu(b, pos, list, node) {
@@ -132,7 +132,7 @@ bool nfct_bysrc_find(struct nfct_net *cn, const struct nfct_tuple *t,
 
 	list = rhltable_lookup(&cn->bysrc, &key, nfct_bysrc_params);
 	rhl_for_each_entry_rcu(b, pos, list, node) {
-		if (!nfct_tuple_invert(&cand, &b->ct->tuplehash[NFCT_DIR_REPLY].tuple))
+		if (!nfct_tuple_invert(&cand, nfct_tuple_of(b->ct, NFCT_DIR_REPLY)))
 			continue;
 		cand.dst = t->dst;
 		cand.dport = t->dport;	/* ICMP: type and code */

@@ -11,6 +11,7 @@
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <linux/skbuff.h>
 #include <net/netns/generic.h>
 
@@ -112,15 +113,20 @@ static unsigned int nfct_hook_in(void *priv, struct sk_buff *skb,
 	    (state->in->flags & IFF_LOOPBACK))
 		return NF_ACCEPT;
 	t.protonum = 0;
+	t.l3 = NFCT_L3_IPV4;
 	if (nfct_tuple_from_skb(skb, &t, &off)) {
 		/* nf_conntrack counts a short ICMP header as an ICMP error. */
-		if (t.protonum == IPPROTO_ICMP)
+		if (t.protonum == nfct_l3_of(&t)->icmp_proto)
 			NFCT_STAT_INC(cn, error);
 		else
 			NFCT_STAT_INC(cn, invalid);
 		return NF_ACCEPT;
 	}
 	l4 = nfct_l4proto_find(t.protonum);
+	if (l4->l3 && l4->l3 != nfct_l3_of(&t)) {
+		NFCT_STAT_INC(cn, invalid);
+		return NF_ACCEPT;
+	}
 	if (l4->error) {
 		verdict = l4->error(cn, skb, off, state->hook);
 		if (verdict != NFCT_TRACK_IT)
@@ -182,17 +188,16 @@ static unsigned int nfct_hook_in(void *priv, struct sk_buff *skb,
  */
 static unsigned int nfct_clash(struct nfct_net *cn, struct nfct_conn *ct)
 {
-	const struct nfct_tuple_node *orig = &ct->tuplehash[NFCT_DIR_ORIGINAL];
-	const struct nfct_l4proto *l4 = nfct_l4proto_find(orig->tuple.protonum);
-	struct nfct_tuple_node *n = nfct_table_lookup_settled(cn, &orig->tuple);
+	const struct nfct_tuple *orig = nfct_tuple_of(ct, NFCT_DIR_ORIGINAL);
+	const struct nfct_l4proto *l4 = nfct_l4proto_find(orig->protonum);
+	struct nfct_tuple_node *n = nfct_table_lookup_settled(cn, orig);
 	struct nfct_conn *winner;
 	enum nfct_dir dir;
 
 	if (l4->allow_clash && n && n->dir == NFCT_DIR_ORIGINAL) {
 		winner = nfct_conn_of(n);
-		if (!memcmp(&winner->tuplehash[NFCT_DIR_REPLY].tuple,
-			    &ct->tuplehash[NFCT_DIR_REPLY].tuple,
-			    sizeof(struct nfct_tuple))) {
+		if (nfct_tuple_eq(nfct_tuple_of(winner, NFCT_DIR_REPLY),
+				  nfct_tuple_of(ct, NFCT_DIR_REPLY))) {
 			for (dir = NFCT_DIR_ORIGINAL; dir < NFCT_DIR_MAX; dir++) {
 				atomic64_add(atomic64_read(&ct->acct[dir].packets),
 					     &winner->acct[dir].packets);
@@ -322,6 +327,31 @@ static const struct nf_hook_ops nfct_hook_ops[NFCT_HOOKS] = {
 		.pf		= NFPROTO_IPV4,
 		.hooknum	= NF_INET_LOCAL_IN,
 		.priority	= NF_IP_PRI_CONNTRACK_CONFIRM,
+	},
+	/* IPv6 where nf_conntrack's ipv6_conntrack_ops are. */
+	{
+		.hook		= nfct_hook_in,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP6_PRI_CONNTRACK,
+	},
+	{
+		.hook		= nfct_hook_in,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_LOCAL_OUT,
+		.priority	= NF_IP6_PRI_CONNTRACK,
+	},
+	{
+		.hook		= nfct_hook_confirm,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_POST_ROUTING,
+		.priority	= NF_IP6_PRI_LAST,
+	},
+	{
+		.hook		= nfct_hook_confirm,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= NF_IP6_PRI_LAST - 1,
 	},
 };
 

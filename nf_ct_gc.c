@@ -53,7 +53,7 @@ static bool nfct_gc_can_early_drop(const struct nfct_conn *ct)
 
 	if (!test_bit(NFCT_ASSURED, &ct->status))
 		return true;
-	l4 = nfct_l4proto_find(ct->tuplehash[NFCT_DIR_ORIGINAL].tuple.protonum);
+	l4 = nfct_l4proto_find(nfct_tuple_of(ct, NFCT_DIR_ORIGINAL)->protonum);
 	return l4->can_early_drop && l4->can_early_drop(ct);
 }
 

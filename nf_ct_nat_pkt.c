@@ -182,7 +182,7 @@ unsigned int nfct_nat_packet(struct sk_buff *skb, const struct nfct_conn *ct,
 
 	if (!nfct_nat_needed(ct, dir, m))
 		return NF_ACCEPT;
-	if (!nfct_tuple_invert(&target, &ct->tuplehash[!dir].tuple))
+	if (!nfct_tuple_invert(&target, nfct_tuple_of(ct, !dir)))
 		return NF_DROP;
 	return nfct_nat_manip_pkt(skb, 0, &target, m) ? NF_ACCEPT : NF_DROP;
 }
@@ -220,7 +220,7 @@ bool nfct_nat_icmp_reply(struct sk_buff *skb, const struct nfct_conn *ct,
 		return true;
 
 	/* The quote went the other way: it takes the other direction's tuple. */
-	if (!nfct_nat_manip_pkt(skb, hdrlen + sizeof(*ih), &ct->tuplehash[!dir].tuple,
+	if (!nfct_nat_manip_pkt(skb, hdrlen + sizeof(*ih), nfct_tuple_of(ct, !dir),
 				m == NFCT_NAT_SRC ? NFCT_NAT_DST : NFCT_NAT_SRC))
 		return false;
 	if (skb->ip_summed != CHECKSUM_PARTIAL) {
@@ -230,7 +230,7 @@ bool nfct_nat_icmp_reply(struct sk_buff *skb, const struct nfct_conn *ct,
 	}
 
 	/* The outer header: as a reply to the packet it quotes (errors have no id). */
-	if (!nfct_tuple_invert(&target, &ct->tuplehash[!dir].tuple))
+	if (!nfct_tuple_invert(&target, nfct_tuple_of(ct, !dir)))
 		return false;
 	target.protonum = IPPROTO_ICMP;
 	return nfct_nat_manip_pkt(skb, 0, &target, m);

@@ -26,7 +26,7 @@
 static bool nfct_nat_used(struct nfct_net *cn, const struct nfct_tuple *t,
 			  const struct nfct_conn *ct)
 {
-	const struct nfct_tuple *orig = &ct->tuplehash[NFCT_DIR_ORIGINAL].tuple;
+	const struct nfct_tuple *orig = nfct_tuple_of(ct, NFCT_DIR_ORIGINAL);
 	struct nfct_tuple_node *n;
 	struct nfct_tuple reply;
 	struct nfct_conn *other;
@@ -37,8 +37,7 @@ static bool nfct_nat_used(struct nfct_net *cn, const struct nfct_tuple *t,
 	if (!n)
 		return false;
 	other = nfct_conn_of(n);
-	return other != ct &&
-	       memcmp(&other->tuplehash[NFCT_DIR_ORIGINAL].tuple, orig, sizeof(*orig));
+	return other != ct && !nfct_tuple_eq(nfct_tuple_of(other, NFCT_DIR_ORIGINAL), orig);
 }
 
 /* The part of @t the protocol lets NAT choose, or NULL. */
@@ -232,12 +231,13 @@ unsigned int nfct_nat_setup(struct nfct_net *cn, struct nfct_conn *ct,
 		return NF_DROP;
 
 	/* The packet as earlier manips left it: the inverse of the reply. */
-	if (!nfct_tuple_invert(&cur, &ct->tuplehash[NFCT_DIR_REPLY].tuple))
+	if (!nfct_tuple_invert(&cur, nfct_tuple_of(ct, NFCT_DIR_REPLY)))
 		return NF_DROP;
 	t = cur;
 	nfct_nat_unique_tuple(cn, &t, range, m, ct);
-	if (memcmp(&t, &cur, sizeof(t))) {
-		if (!nfct_tuple_invert(&ct->tuplehash[NFCT_DIR_REPLY].tuple, &t))
+	if (!nfct_tuple_eq(&t, &cur)) {
+		/* Unconfirmed: this packet's alone, no lookup can find it. */
+		if (!nfct_tuple_invert(&nfct_node(ct, NFCT_DIR_REPLY)->tuple, &t))
 			return NF_DROP;
 		set_bit(m == NFCT_NAT_SRC ? NFCT_SRC_NAT : NFCT_DST_NAT, &ct->status);
 	}
@@ -252,7 +252,7 @@ unsigned int nfct_nat_setup(struct nfct_net *cn, struct nfct_conn *ct,
 unsigned int nfct_nat_null_binding(struct nfct_net *cn, struct nfct_conn *ct,
 				   enum nfct_nat_manip m)
 {
-	const struct nfct_tuple *reply = &ct->tuplehash[NFCT_DIR_REPLY].tuple;
+	const struct nfct_tuple *reply = nfct_tuple_of(ct, NFCT_DIR_REPLY);
 	__be32 addr = m == NFCT_NAT_SRC ? reply->dst : reply->src;
 	struct nf_nat_range2 range = {
 		.flags = NF_NAT_RANGE_MAP_IPS,

@@ -167,7 +167,7 @@ static unsigned int nfct_masq(struct sk_buff *skb, const struct xt_action_param 
 	if (!ct)
 		return NF_ACCEPT;
 	/* Sent from 0.0.0.0: a local packet not meant to be masqueraded. */
-	if (!ct->tuplehash[NFCT_DIR_ORIGINAL].tuple.src)
+	if (!nfct_tuple_of(ct, NFCT_DIR_ORIGINAL)->src)
 		return NF_ACCEPT;
 	nh = rt_nexthop(skb_rtable(skb), ip_hdr(skb)->daddr);
 	src = inet_select_addr(out, nh, RT_SCOPE_UNIVERSE);
@@ -310,7 +310,7 @@ static bool nfct_masq_match(const struct nfct_conn *ct, void *data)
 	const struct nfct_masq_gone *gone = data;
 
 	return READ_ONCE(ct->masq_index) == gone->ifindex &&
-	       (!gone->addr || ct->tuplehash[NFCT_DIR_REPLY].tuple.dst == gone->addr);
+	       (!gone->addr || nfct_tuple_of(ct, NFCT_DIR_REPLY)->dst == gone->addr);
 }
 
 /*

@@ -62,11 +62,6 @@ static const struct rhashtable_params nfct_pkt_params = {
 	.automatic_shrinking = true,
 };
 
-static bool nfct_tuple_eq(const struct nfct_tuple *a, const struct nfct_tuple *b)
-{
-	return !memcmp(a, b, sizeof(*a));
-}
-
 /*
  * Could @t be a packet of @ct going @dir, at some point of its NAT? Each
  * end is as the entry's tuple for @dir has it, or as the inverse of the
@@ -75,27 +70,32 @@ static bool nfct_tuple_eq(const struct nfct_tuple *a, const struct nfct_tuple *b
 static bool nfct_pkt_of_dir(const struct nfct_conn *ct, enum nfct_dir dir,
 			    const struct nfct_tuple *t)
 {
-	const struct nfct_tuple *a = &ct->tuplehash[dir].tuple;
+	const struct nfct_tuple *a = nfct_tuple_of(ct, dir);
 	struct nfct_tuple b;
 
-	if (t->protonum != a->protonum ||
-	    !nfct_tuple_invert(&b, &ct->tuplehash[!dir].tuple))
+	if (t->l3 != a->l3 || t->protonum != a->protonum ||
+	    !nfct_tuple_invert(&b, nfct_tuple_of(ct, !dir)))
 		return false;
-	return ((t->src == a->src && t->sport == a->sport) ||
-		(t->src == b.src && t->sport == b.sport)) &&
-	       ((t->dst == a->dst && t->dport == a->dport) ||
-		(t->dst == b.dst && t->dport == b.dport));
+	return ((nfct_addr_eq(t, nfct_src(t), nfct_src(a)) && t->sport == a->sport) ||
+		(nfct_addr_eq(t, nfct_src(t), nfct_src(&b)) && t->sport == b.sport)) &&
+	       ((nfct_addr_eq(t, nfct_dst(t), nfct_dst(a)) && t->dport == a->dport) ||
+		(nfct_addr_eq(t, nfct_dst(t), nfct_dst(&b)) && t->dport == b.dport));
 }
 
-/* An address an ICMP error about @ct may carry once NAT rewrote its outer header. */
+/*
+ * An address an ICMP error about @ct may carry once NAT rewrote its outer
+ * header. @t is the error's tuple, of the family of @p's.
+ */
 static bool nfct_pkt_addr_of(const struct nfct_pkt *p, const struct nfct_conn *ct,
-			     __be32 addr)
+			     const struct nfct_tuple *t, const void *addr)
 {
-	return addr == p->tuple.src || addr == p->tuple.dst ||
-	       addr == ct->tuplehash[NFCT_DIR_ORIGINAL].tuple.src ||
-	       addr == ct->tuplehash[NFCT_DIR_ORIGINAL].tuple.dst ||
-	       addr == ct->tuplehash[NFCT_DIR_REPLY].tuple.src ||
-	       addr == ct->tuplehash[NFCT_DIR_REPLY].tuple.dst;
+	const struct nfct_tuple *o = nfct_tuple_of(ct, NFCT_DIR_ORIGINAL);
+	const struct nfct_tuple *r = nfct_tuple_of(ct, NFCT_DIR_REPLY);
+
+	return nfct_addr_eq(t, addr, nfct_src(&p->tuple)) ||
+	       nfct_addr_eq(t, addr, nfct_dst(&p->tuple)) ||
+	       nfct_addr_eq(t, addr, nfct_src(o)) || nfct_addr_eq(t, addr, nfct_dst(o)) ||
+	       nfct_addr_eq(t, addr, nfct_src(r)) || nfct_addr_eq(t, addr, nfct_dst(r));
 }
 
 /*
@@ -123,9 +123,10 @@ static bool nfct_pkt_is(const struct nfct_pkt *p, __be16 id, u8 protonum,
 		if (nfct_pkt_of_dir(ct, dir, &p->tuple))
 			return nfct_pkt_of_dir(ct, dir, t);
 	/* An ICMP error RELATED to the entry: its own tuple, addresses NATed. */
-	return t->protonum == p->tuple.protonum && t->sport == p->tuple.sport &&
-	       t->dport == p->tuple.dport && nfct_pkt_addr_of(p, ct, t->src) &&
-	       nfct_pkt_addr_of(p, ct, t->dst);
+	return t->l3 == p->tuple.l3 && t->protonum == p->tuple.protonum &&
+	       t->sport == p->tuple.sport && t->dport == p->tuple.dport &&
+	       nfct_pkt_addr_of(p, ct, t, nfct_src(t)) &&
+	       nfct_pkt_addr_of(p, ct, t, nfct_dst(t));
 }
 
 static bool nfct_pkt_matches(const struct nfct_pkt *p, const struct sk_buff *skb)
@@ -133,9 +134,11 @@ static bool nfct_pkt_matches(const struct nfct_pkt *p, const struct sk_buff *skb
 	struct nfct_tuple t;
 	unsigned int off;
 	bool has_tuple = !nfct_tuple_from_skb(skb, &t, &off);
+	u8 protonum;
+	__be16 id;
 
-	return nfct_pkt_is(p, ip_hdr(skb)->id, ip_hdr(skb)->protocol,
-			   has_tuple ? &t : NULL);
+	nfct_l3_of_skb(skb)->pkt_ident(skb, &id, &protonum);
+	return nfct_pkt_is(p, id, protonum, has_tuple ? &t : NULL);
 }
 
 /*
@@ -191,8 +194,7 @@ int nfct_pkt_attach(struct nfct_net *cn, const struct sk_buff *skb,
 	if (!p)
 		return -ENOMEM;
 	p->skb = (unsigned long)skb;
-	p->id = ip_hdr(skb)->id;
-	p->protonum = ip_hdr(skb)->protocol;
+	nfct_l3_of_skb(skb)->pkt_ident(skb, &p->id, &p->protonum);
 	p->has_tuple = !nfct_tuple_from_skb(skb, &p->tuple, &off);
 	p->cn = cn;
 	p->ct = ct;

@@ -31,7 +31,7 @@ static bool nfct_kernel_ct_coming;
 
 static void nfct_seq_print_tuple(struct seq_file *s, const struct nfct_tuple *t)
 {
-	seq_printf(s, "src=%pI4 dst=%pI4 ", &t->src, &t->dst);
+	nfct_l3_of(t)->print(s, t);
 	switch (t->protonum) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
@@ -39,6 +39,7 @@ static void nfct_seq_print_tuple(struct seq_file *s, const struct nfct_tuple *t)
 		seq_printf(s, "sport=%hu dport=%hu ", ntohs(t->sport), ntohs(t->dport));
 		break;
 	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
 		seq_printf(s, "type=%u code=%u id=%u ", t->icmp.type, t->icmp.code,
 			   ntohs(t->sport));
 		break;
@@ -62,19 +63,20 @@ static void nfct_seq_print_acct(struct seq_file *s, const struct nfct_conn *ct,
 void nfct_seq_print_conn(struct seq_file *s, const struct nfct_conn *ct,
 			 unsigned int use)
 {
-	const struct nfct_tuple *orig = &ct->tuplehash[NFCT_DIR_ORIGINAL].tuple;
+	const struct nfct_tuple *orig = nfct_tuple_of(ct, NFCT_DIR_ORIGINAL);
 	const struct nfct_l4proto *l4 = nfct_l4proto_find(orig->protonum);
+	const struct nfct_l3proto *l3 = nfct_l3_of(orig);
 	s64 delta = ktime_get_real_ns() - ct->start_ns;
 
-	seq_printf(s, "%-8s %u %-8s %u %ld ", "ipv4", NFPROTO_IPV4,
-		   l4->name, orig->protonum, (long)nfct_expires(ct) / HZ);
+	seq_printf(s, "%-8s %u %-8s %u %ld ", l3->name, l3->family, l4->name,
+		   orig->protonum, (long)nfct_expires(ct) / HZ);
 	if (l4->state_name)
 		seq_printf(s, "%s ", l4->state_name(ct));
 	nfct_seq_print_tuple(s, orig);
 	nfct_seq_print_acct(s, ct, NFCT_DIR_ORIGINAL);
 	if (!test_bit(NFCT_SEEN_REPLY, &ct->status))
 		seq_puts(s, "[UNREPLIED] ");
-	nfct_seq_print_tuple(s, &ct->tuplehash[NFCT_DIR_REPLY].tuple);
+	nfct_seq_print_tuple(s, nfct_tuple_of(ct, NFCT_DIR_REPLY));
 	nfct_seq_print_acct(s, ct, NFCT_DIR_REPLY);
 	if (test_bit(NFCT_ASSURED, &ct->status))
 		seq_puts(s, "[ASSURED] ");

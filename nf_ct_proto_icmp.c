@@ -63,7 +63,7 @@ static bool nfct_icmp_new(struct nfct_conn *ct, const struct sk_buff *skb,
 			  unsigned int off, const struct nfct_net *cn)
 {
 	/* An unsolicited answer opens nothing. */
-	return nfct_icmp_is_query(ct->tuplehash[NFCT_DIR_ORIGINAL].tuple.icmp.type);
+	return nfct_icmp_is_query(nfct_tuple_of(ct, NFCT_DIR_ORIGINAL)->icmp.type);
 }
 
 static enum nfct_track nfct_icmp_packet(struct nfct_conn *ct,
@@ -75,22 +75,44 @@ static enum nfct_track nfct_icmp_packet(struct nfct_conn *ct,
 	return NFCT_TRACK_ACCEPT;
 }
 
-/*
+/**
+ * nfct_icmp_related - hold an ICMP or ICMPv6 error as RELATED to its entry
+ * @cn: the netns
+ * @skb: the error
+ * @t: the inverse of the tuple it quotes
+ *
  * As nf_conntrack: the quoted packet was sent by the error's recipient, so
  * the inverse of its tuple is a tuple of the connection, and the outer
  * destination must be that direction's destination, or anyone could make a
  * packet RELATED to a connection it never saw.
+ *
+ * Return: the verdict, or -ENOENT if it belongs to no entry.
  */
+int nfct_icmp_related(struct nfct_net *cn, struct sk_buff *skb, const struct nfct_tuple *t)
+{
+	struct nfct_tuple_node *n = nfct_table_lookup(cn, t);
+	struct nfct_conn *ct;
+
+	if (!n)
+		return -ENOENT;
+	ct = nfct_conn_of(n);
+	if (!nfct_l3_of(t)->dst_is(nfct_tuple_of(ct, n->dir), skb) ||
+	    !refcount_inc_not_zero(&ct->use))
+		return -ENOENT;
+	return nfct_pkt_hold(cn, skb, ct, n->dir == NFCT_DIR_REPLY ?
+			     IP_CT_RELATED_REPLY : IP_CT_RELATED);
+}
+
 static int nfct_icmp_error(struct nfct_net *cn, struct sk_buff *skb,
 			   unsigned int off, unsigned int hook)
 {
 	struct nfct_tuple quoted, t;
-	struct nfct_tuple_node *n;
 	const struct icmphdr *ih;
 	__be16 _qid, *qid;
 	unsigned long cause;
 	struct icmphdr buf;
 	struct nfct_conn *ct;
+	int verdict;
 	u8 info;
 
 	ih = skb_header_pointer(skb, off, sizeof(buf), &buf);
@@ -120,15 +142,10 @@ static int nfct_icmp_error(struct nfct_net *cn, struct sk_buff *skb,
 		if (ct)
 			return nfct_pkt_hold(cn, skb, ct, info);
 	}
-	n = nfct_table_lookup(cn, &t);
-	if (!n)
+	verdict = nfct_icmp_related(cn, skb, &t);
+	if (verdict < 0)
 		goto invalid;
-	ct = nfct_conn_of(n);
-	if (ct->tuplehash[n->dir].tuple.dst != ip_hdr(skb)->daddr ||
-	    !refcount_inc_not_zero(&ct->use))
-		goto invalid;
-	info = n->dir == NFCT_DIR_REPLY ? IP_CT_RELATED_REPLY : IP_CT_RELATED;
-	return nfct_pkt_hold(cn, skb, ct, info);
+	return verdict;
 
 corrupt:
 	NFCT_STAT_INC(cn, error);
@@ -150,6 +167,7 @@ invalid:
 
 const struct nfct_l4proto nfct_l4proto_icmp = {
 	.protonum	= IPPROTO_ICMP,
+	.l3		= &nfct_l3proto_ipv4,
 	.name		= "icmp",
 	.pkt_to_tuple	= nfct_icmp_pkt_to_tuple,
 	.invert		= nfct_icmp_invert,

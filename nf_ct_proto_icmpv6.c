@@ -1,16 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ICMPv6 tracker. nf_ct tracks IPv4 only so far, and there an ICMPv6
- * header (protocol 58 in an IPv4 packet) is never trackable: nf_conntrack's
- * ICMPv6 tracker refuses every such packet, INVALID, and makes no entry.
- * The generic tracker would make one per address pair, so a storm of such
- * frames would fill the table where the kernel's stays empty.
+ * ICMPv6 tracker, as nf_conntrack 6.1's: echo (128/129) and node
+ * information (139/140) are query/answer pairs matched by id, 30 s each
+ * (icmpv6_timeout), never ASSURED, and only a query opens an entry.
+ * Neighbour discovery and MLD (130-136, 143) are UNTRACKED, so that a
+ * `--ctstate INVALID -j DROP` rule leaves them alone. Every type below 128,
+ * the four errors and the unassigned ones alike, is an error: RELATED to
+ * the connection of the packet it quotes, else counted in icmp_error. A
+ * redirect (137) is RELATED only when it quotes a packet the way
+ * nf_conntrack_icmpv6_redirect() accepts. Other types cannot be inverted
+ * and are INVALID.
  *
- * The tuple is nf_conntrack's (type, code, id), with echo (128/129) and
- * node information (139/140) as query/answer pairs.
+ * Over IPv4 (protocol 58 in an IPv4 packet) nothing is trackable:
+ * nfct_l4proto.l3 makes every such packet INVALID, with no entry.
  */
 #include <linux/icmpv6.h>
+#include <linux/ipv6.h>
 #include <linux/skbuff.h>
+#include <net/addrconf.h>
+#include <net/ndisc.h>
 
 #include "nf_ct.h"
 
@@ -47,11 +55,13 @@ static bool nfct_icmpv6_invert(struct nfct_tuple *inv, const struct nfct_tuple *
 	return true;
 }
 
-/* Over IPv4, as nf_conntrack_icmpv6_packet(): nothing is a connection. */
 static bool nfct_icmpv6_new(struct nfct_conn *ct, const struct sk_buff *skb,
 			    unsigned int off, const struct nfct_net *cn)
 {
-	return false;
+	u8 type = nfct_tuple_of(ct, NFCT_DIR_ORIGINAL)->icmp.type;
+
+	/* An unsolicited answer opens nothing. */
+	return type == ICMPV6_ECHO_REQUEST || type == ICMPV6_NI_QUERY;
 }
 
 static enum nfct_track nfct_icmpv6_packet(struct nfct_conn *ct,
@@ -59,14 +69,118 @@ static enum nfct_track nfct_icmpv6_packet(struct nfct_conn *ct,
 					  unsigned int off, enum nfct_dir dir,
 					  const struct nfct_net *cn)
 {
-	return NFCT_TRACK_INVALID;
+	nfct_refresh(ct, READ_ONCE(cn->timeouts.icmpv6));
+	return NFCT_TRACK_ACCEPT;
+}
+
+/* Neighbour discovery and MLD: nf_conntrack's noct_valid_new. */
+static bool nfct_icmpv6_untracked(u8 type)
+{
+	switch (type) {
+	case ICMPV6_MGM_QUERY:
+	case ICMPV6_MGM_REPORT:
+	case ICMPV6_MGM_REDUCTION:
+	case NDISC_ROUTER_SOLICITATION:
+	case NDISC_ROUTER_ADVERTISEMENT:
+	case NDISC_NEIGHBOUR_SOLICITATION:
+	case NDISC_NEIGHBOUR_ADVERTISEMENT:
+	case ICMPV6_MLD2_REPORT:
+		return true;
+	}
+	return false;
+}
+
+/* The error quoting a packet at @qoff: RELATED to its entry, or no one's. */
+static int nfct_icmpv6_quoting(struct nfct_net *cn, struct sk_buff *skb,
+			       unsigned int qoff)
+{
+	struct nfct_tuple quoted, t;
+	int verdict;
+
+	if (nfct_tuple_from_quote(skb, qoff, &quoted) ||
+	    !nfct_tuple_invert(&t, &quoted))
+		goto error;
+	verdict = nfct_icmp_related(cn, skb, &t);
+	if (verdict >= 0)
+		return verdict;
+error:
+	NFCT_STAT_INC(cn, error);
+	return NF_ACCEPT;
+}
+
+/*
+ * A redirect: RELATED if it is the router's (hop limit 255, link-local
+ * source) and its first option is the redirected header; with another
+ * first option, or a code other than 0, it is tracked, and as it cannot be
+ * inverted, INVALID.
+ */
+static int nfct_icmpv6_redirect(struct nfct_net *cn, struct sk_buff *skb,
+				unsigned int off)
+{
+	const unsigned int opt_off = off + sizeof(struct rd_msg);
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	struct nd_opt_hdr _opt;
+	const struct nd_opt_hdr *opt;
+	struct rd_msg _rd;
+	const struct rd_msg *rd;
+
+	rd = skb_header_pointer(skb, off, sizeof(_rd), &_rd);
+	if (!rd)
+		goto error;
+	if (rd->icmph.icmp6_code)
+		return NFCT_TRACK_IT;
+	if (ip6h->hop_limit != 255 ||
+	    !(ipv6_addr_type(&ip6h->saddr) & IPV6_ADDR_LINKLOCAL))
+		goto error;
+	opt = skb_header_pointer(skb, opt_off, sizeof(_opt), &_opt);
+	if (!opt || !opt->nd_opt_len)
+		goto error;
+	if (opt->nd_opt_type != ND_OPT_REDIRECT_HDR)
+		return NFCT_TRACK_IT;
+	/* The option's 8-byte header, then the redirected packet. */
+	return nfct_icmpv6_quoting(cn, skb, opt_off + 8);
+error:
+	NFCT_STAT_INC(cn, error);
+	return NF_ACCEPT;
+}
+
+static int nfct_icmpv6_error(struct nfct_net *cn, struct sk_buff *skb,
+			     unsigned int off, unsigned int hook)
+{
+	struct icmp6hdr buf;
+	const struct icmp6hdr *ih;
+
+	ih = skb_header_pointer(skb, off, sizeof(buf), &buf);
+	if (!ih)
+		goto error;
+	/* Checked before the untracked types: a corrupt NS is no one's. */
+	if (hook == NF_INET_PRE_ROUTING &&
+	    nfct_checksum(skb, hook, off, 0, IPPROTO_ICMPV6)) {
+		NFCT_STAT_INC(cn, error);
+		/* A query or answer must not speak for a known entry later. */
+		if (ih->icmp6_type >= 128)
+			return nfct_pkt_invalid(cn, skb);
+		return NF_ACCEPT;
+	}
+	if (nfct_icmpv6_untracked(ih->icmp6_type))
+		return nfct_pkt_hold(cn, skb, NULL, IP_CT_UNTRACKED);
+	if (ih->icmp6_type == NDISC_REDIRECT)
+		return nfct_icmpv6_redirect(cn, skb, off);
+	if (ih->icmp6_type >= 128)
+		return NFCT_TRACK_IT;
+	return nfct_icmpv6_quoting(cn, skb, off + sizeof(*ih));
+error:
+	NFCT_STAT_INC(cn, error);
+	return NF_ACCEPT;
 }
 
 const struct nfct_l4proto nfct_l4proto_icmpv6 = {
 	.protonum	= IPPROTO_ICMPV6,
+	.l3		= &nfct_l3proto_ipv6,
 	.name		= "icmpv6",
 	.pkt_to_tuple	= nfct_icmpv6_pkt_to_tuple,
 	.invert		= nfct_icmpv6_invert,
 	.new		= nfct_icmpv6_new,
 	.packet		= nfct_icmpv6_packet,
+	.error		= nfct_icmpv6_error,
 };

@@ -175,7 +175,7 @@ static bool nfct_tcp_new(struct nfct_conn *ct, const struct sk_buff *skb,
 	if (next != NFCT_TCP_SYN_SENT && !READ_ONCE(cn->tcp.loose))
 		return false;
 	nfct_tcp_parse(skb, off, th, &seg);
-	nfct_tcp_window_new(&ct->proto.tcp, &seg, next != NFCT_TCP_SYN_SENT);
+	nfct_tcp_window_new(&nfct_conn_proto(ct)->tcp, &seg, next != NFCT_TCP_SYN_SENT);
 	return true;
 }
 
@@ -195,7 +195,7 @@ static bool nfct_tcp_closing(u8 state)
 
 static bool nfct_tcp_established(const struct nfct_conn *ct)
 {
-	return ct->proto.tcp.state == NFCT_TCP_ESTABLISHED &&
+	return nfct_conn_proto(ct)->tcp.state == NFCT_TCP_ESTABLISHED &&
 	       test_bit(NFCT_ASSURED, &ct->status);
 }
 
@@ -297,7 +297,7 @@ static enum nfct_tcp_rst_check nfct_tcp_check_rst(const struct nfct_conn *ct,
 						  u8 old, u8 *next,
 						  const struct nfct_net *cn)
 {
-	const struct nfct_tcp_state *st = &ct->proto.tcp;
+	const struct nfct_tcp_state *st = &nfct_conn_proto(ct)->tcp;
 	const struct nfct_tcp_seen *peer = &st->seen[!dir];
 
 	if (nfct_tcp_closing(old))
@@ -338,7 +338,7 @@ static void nfct_tcp_handle_invalid(struct nfct_conn *ct, enum nfct_dir dir,
 				    enum nfct_tcp_class cls,
 				    const struct nfct_net *cn)
 {
-	struct nfct_tcp_state *st = &ct->proto.tcp;
+	struct nfct_tcp_state *st = &nfct_conn_proto(ct)->tcp;
 	int unack = READ_ONCE(cn->timeouts.tcp_unack);
 	s32 left;
 
@@ -398,7 +398,7 @@ static enum nfct_track nfct_tcp_track(struct nfct_conn *ct, enum nfct_dir dir,
 				      u8 *old, u8 *next,
 				      const struct nfct_net *cn)
 {
-	struct nfct_tcp_state *st = &ct->proto.tcp;
+	struct nfct_tcp_state *st = &nfct_conn_proto(ct)->tcp;
 	enum nfct_tcp_rst_check rst = NFCT_TCP_RST_WINDOW;
 	enum nfct_track res;
 
@@ -477,14 +477,14 @@ static enum nfct_track nfct_tcp_packet(struct nfct_conn *ct,
 	cls = nfct_tcp_classify(seg.flags);
 
 	spin_lock_bh(&ct->lock);
-	old = ct->proto.tcp.state;
+	old = nfct_conn_proto(ct)->tcp.state;
 	next = nfct_tcp_next[dir][cls][old];
 	res = nfct_tcp_track(ct, dir, cls, &seg, &old, &next, cn);
 	if (res != NFCT_TRACK_ACCEPT) {
 		spin_unlock_bh(&ct->lock);
 		return res;
 	}
-	timeout = nfct_tcp_timeout(&ct->proto.tcp, next, cls, cn);
+	timeout = nfct_tcp_timeout(&nfct_conn_proto(ct)->tcp, next, cls, cn);
 	spin_unlock_bh(&ct->lock);
 
 	if (!test_bit(NFCT_SEEN_REPLY, &ct->status)) {
@@ -518,7 +518,7 @@ static int nfct_tcp_error(struct nfct_net *cn, struct sk_buff *skb,
 			  unsigned int off, unsigned int hook)
 {
 	if (hook != NF_INET_PRE_ROUTING ||
-	    !nf_ip_checksum(skb, hook, off, IPPROTO_TCP))
+	    !nfct_checksum(skb, hook, off, 0, IPPROTO_TCP))
 		return NFCT_TRACK_IT;
 	NFCT_STAT_INC(cn, invalid);
 	/* Its entry, if it has one, must not speak for it. */
@@ -527,7 +527,7 @@ static int nfct_tcp_error(struct nfct_net *cn, struct sk_buff *skb,
 
 static const char *nfct_tcp_state_name(const struct nfct_conn *ct)
 {
-	u8 state = READ_ONCE(ct->proto.tcp.state);
+	u8 state = READ_ONCE(nfct_conn_proto(ct)->tcp.state);
 
 	return state < NFCT_TCP_MAX ? nfct_tcp_names[state] : "NONE";
 }
@@ -535,7 +535,7 @@ static const char *nfct_tcp_state_name(const struct nfct_conn *ct)
 /* A closing connection may go when the table is full, ASSURED or not. */
 static bool nfct_tcp_can_early_drop(const struct nfct_conn *ct)
 {
-	switch (READ_ONCE(ct->proto.tcp.state)) {
+	switch (READ_ONCE(nfct_conn_proto(ct)->tcp.state)) {
 	case NFCT_TCP_FIN_WAIT:
 	case NFCT_TCP_LAST_ACK:
 	case NFCT_TCP_TIME_WAIT:

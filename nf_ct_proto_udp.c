@@ -38,7 +38,7 @@ static bool nfct_udp_invert(struct nfct_tuple *inv, const struct nfct_tuple *t)
 static bool nfct_udp_new(struct nfct_conn *ct, const struct sk_buff *skb,
 			 unsigned int off, const struct nfct_net *cn)
 {
-	ct->proto.udp.stream_ts = jiffies + NFCT_UDP_STREAM_AFTER;
+	nfct_conn_proto(ct)->udp.stream_ts = jiffies + NFCT_UDP_STREAM_AFTER;
 	return true;
 }
 
@@ -48,7 +48,7 @@ static enum nfct_track nfct_udp_packet(struct nfct_conn *ct,
 				       const struct nfct_net *cn)
 {
 	if (test_bit(NFCT_SEEN_REPLY, &ct->status) &&
-	    time_after(jiffies, READ_ONCE(ct->proto.udp.stream_ts))) {
+	    time_after(jiffies, READ_ONCE(nfct_conn_proto(ct)->udp.stream_ts))) {
 		nfct_refresh(ct, READ_ONCE(cn->timeouts.udp_stream));
 		/* A race's loser goes soon, and may always be evicted. */
 		if (!test_bit(NFCT_NAT_CLASH, &ct->status))
@@ -79,7 +79,7 @@ static int nfct_udp_error(struct nfct_net *cn, struct sk_buff *skb,
 	if (ntohs(uh->len) > len || ntohs(uh->len) < sizeof(*uh))
 		goto invalid;
 	if (!uh->check || hook != NF_INET_PRE_ROUTING ||
-	    !nf_ip_checksum(skb, hook, off, IPPROTO_UDP))
+	    !nfct_checksum(skb, hook, off, 0, IPPROTO_UDP))
 		return NFCT_TRACK_IT;
 invalid:
 	NFCT_STAT_INC(cn, invalid);
@@ -133,7 +133,7 @@ static int nfct_udplite_error(struct nfct_net *cn, struct sk_buff *skb,
 	if (cscov < sizeof(*uh) || cscov > len || !uh->check)
 		goto invalid;
 	if (hook == NF_INET_PRE_ROUTING &&
-	    nf_checksum_partial(skb, hook, off, cscov, IPPROTO_UDP, NFPROTO_IPV4))
+	    nfct_checksum(skb, hook, off, cscov, IPPROTO_UDP))
 		goto invalid;
 	return NFCT_TRACK_IT;
 invalid:

@@ -26,31 +26,44 @@
 #include "nf_ct.h"
 
 /*
- * Two sizes of entry: TCP's carries the window tracking state, the others
- * stop before it. Not cache-line aligned: the rounding (208 to 256, 152 to
- * 192 bytes) would add a quarter to every entry. What sharing a line with a
- * neighbour entry costs in time, make bench has not isolated yet.
+ * Two sizes of entry per family: TCP's carries the window tracking state,
+ * the others stop before it. Not cache-line aligned: the rounding (208 to
+ * 256, 152 to 192 bytes) would add a quarter to every entry. What sharing a
+ * line with a neighbour entry costs in time, make bench has not isolated yet.
  */
-static struct kmem_cache *nfct_conn_cache;
-static struct kmem_cache *nfct_conn_small_cache;
+static struct kmem_cache *nfct_conn_caches[NFCT_L3_MAX][2];	/* [l3][TCP?] */
+static const char *const nfct_conn_cache_names[NFCT_L3_MAX][2] = {
+	[NFCT_L3_IPV4] = { "nf_ct_small", "nf_ct" },
+	[NFCT_L3_IPV6] = { "nf_ct6_small", "nf_ct6" },
+};
 
-#define NFCT_CONN_SMALL_SIZE \
-	(offsetof(struct nfct_conn, proto) + sizeof(struct nfct_udp_state))
-
-static struct kmem_cache *nfct_conn_cache_of(u8 protonum)
+static unsigned int nfct_conn_size(const struct nfct_l3proto *l3, bool tcp)
 {
-	return protonum == IPPROTO_TCP ? nfct_conn_cache : nfct_conn_small_cache;
+	return offsetof(struct nfct_conn, tail) + 2 * l3->node_size +
+	       (tcp ? sizeof(struct nfct_tcp_state) : sizeof(struct nfct_udp_state));
+}
+
+static struct kmem_cache *nfct_conn_cache_of(const struct nfct_tuple *t)
+{
+	return nfct_conn_caches[t->l3][t->protonum == IPPROTO_TCP];
 }
 
 static siphash_key_t nfct_hash_key __read_mostly;
 
-/* SipHash, keyed once per module load: remote peers cannot aim tuples at one bucket. */
+/*
+ * SipHash of the key's bytes, keyed once per module load: remote peers
+ * cannot aim tuples at one bucket. The family is in the first word, so the
+ * two families' keys never meet.
+ */
 static u32 nfct_tuple_siphash(const struct nfct_tuple *t)
 {
 	const u64 *w = (const u64 *)t;
 
-	BUILD_BUG_ON(sizeof(struct nfct_tuple) != 2 * sizeof(u64));
-	return (u32)siphash_2u64(w[0], w[1], &nfct_hash_key);
+	BUILD_BUG_ON(NFCT_TUPLE_LEN_IPV4 != 2 * sizeof(u64));
+	BUILD_BUG_ON(NFCT_TUPLE_LEN_IPV6 % sizeof(u64));
+	if (t->l3 == NFCT_L3_IPV4)	/* the common case, without a call */
+		return (u32)siphash_2u64(w[0], w[1], &nfct_hash_key);
+	return (u32)siphash(t, nfct_tuple_len(t), &nfct_hash_key);
 }
 
 /*
@@ -77,17 +90,27 @@ u32 nfct_node_hash(const void *data, u32 len, u32 seed)
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_node_hash);
 
-/* Two word compares; rhashtable's default is a memcmp() call (5% of a lookup). */
+/*
+ * Word compares; rhashtable's default is a memcmp() call (5% of a lookup).
+ * The first word holds the family: a key of the other family differs there
+ * and its second word is never read past a stored IPv4 key.
+ */
 static int nfct_tuple_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 {
 	const u64 *k = arg->key;
 	const u64 *t = (const u64 *)&((const struct nfct_tuple_node *)obj)->tuple;
+	unsigned int i;
 
-	return ((k[0] ^ t[0]) | (k[1] ^ t[1])) != 0;
+	if (k[0] != t[0])
+		return 1;
+	for (i = 1; i < nfct_tuple_len(arg->key) / sizeof(u64); i++)
+		if (k[i] != t[i])
+			return 1;
+	return 0;
 }
 
 const struct rhashtable_params nfct_table_params = {
-	.key_len = sizeof(struct nfct_tuple),
+	.key_len = sizeof(struct nfct_tuple),	/* unused: hashfn knows the length */
 	.hashfn = nfct_tuple_hash,
 	.obj_hashfn = nfct_node_hash,
 	.obj_cmpfn = nfct_tuple_cmp,
@@ -104,40 +127,55 @@ static void nfct_node_prepare(struct nfct_tuple_node *n)
 
 int nfct_conn_cache_init(void)
 {
+	unsigned int l3, tcp;
+
 	get_random_bytes(&nfct_hash_key, sizeof(nfct_hash_key));
-	nfct_conn_cache = kmem_cache_create("nf_ct", sizeof(struct nfct_conn),
-					    0, 0, NULL);
-	if (!nfct_conn_cache)
-		return -ENOMEM;
-	nfct_conn_small_cache = kmem_cache_create("nf_ct_small", NFCT_CONN_SMALL_SIZE,
+	for (l3 = 0; l3 < NFCT_L3_MAX; l3++) {
+		if (!nfct_l3protos[l3])
+			continue;
+		for (tcp = 0; tcp < 2; tcp++) {
+			nfct_conn_caches[l3][tcp] =
+				kmem_cache_create(nfct_conn_cache_names[l3][tcp],
+						  nfct_conn_size(nfct_l3protos[l3], tcp),
 						  0, 0, NULL);
-	if (!nfct_conn_small_cache) {
-		kmem_cache_destroy(nfct_conn_cache);
-		return -ENOMEM;
+			if (!nfct_conn_caches[l3][tcp]) {
+				nfct_conn_cache_destroy();
+				return -ENOMEM;
+			}
+		}
 	}
 	return 0;
 }
 
 void nfct_conn_cache_destroy(void)
 {
+	unsigned int l3, tcp;
+
 	/* Entries still waiting for their grace period must be freed first. */
 	rcu_barrier();
-	kmem_cache_destroy(nfct_conn_small_cache);
-	kmem_cache_destroy(nfct_conn_cache);
+	for (l3 = 0; l3 < NFCT_L3_MAX; l3++)
+		for (tcp = 0; tcp < 2; tcp++) {
+			kmem_cache_destroy(nfct_conn_caches[l3][tcp]);
+			nfct_conn_caches[l3][tcp] = NULL;
+		}
 }
 
 struct nfct_conn *nfct_conn_alloc(const struct nfct_tuple *orig,
 				  const struct nfct_tuple *reply)
 {
+	struct nfct_tuple_node *n;
 	struct nfct_conn *ct;
 
-	ct = kmem_cache_zalloc(nfct_conn_cache_of(orig->protonum), GFP_ATOMIC);
+	ct = kmem_cache_zalloc(nfct_conn_cache_of(orig), GFP_ATOMIC);
 	if (!ct)
 		return NULL;
-	ct->tuplehash[NFCT_DIR_ORIGINAL].tuple = *orig;
-	ct->tuplehash[NFCT_DIR_ORIGINAL].dir = NFCT_DIR_ORIGINAL;
-	ct->tuplehash[NFCT_DIR_REPLY].tuple = *reply;
-	ct->tuplehash[NFCT_DIR_REPLY].dir = NFCT_DIR_REPLY;
+	/* The original node first: it tells where the reply node is. */
+	n = nfct_node(ct, NFCT_DIR_ORIGINAL);
+	nfct_tuple_copy(&n->tuple, orig);
+	n->dir = NFCT_DIR_ORIGINAL;
+	n = nfct_node(ct, NFCT_DIR_REPLY);
+	nfct_tuple_copy(&n->tuple, reply);
+	n->dir = NFCT_DIR_REPLY;
 	refcount_set(&ct->use, 1);
 	spin_lock_init(&ct->lock);
 	return ct;
@@ -148,7 +186,7 @@ static void nfct_conn_free_rcu(struct rcu_head *head)
 {
 	struct nfct_conn *ct = container_of(head, struct nfct_conn, rcu);
 
-	kmem_cache_free(nfct_conn_cache_of(ct->tuplehash[NFCT_DIR_ORIGINAL].tuple.protonum), ct);
+	kmem_cache_free(nfct_conn_cache_of(nfct_tuple_of(ct, NFCT_DIR_ORIGINAL)), ct);
 }
 
 void nfct_conn_put(struct nfct_conn *ct)
@@ -256,9 +294,8 @@ static bool nfct_conn_one_node(const struct nfct_conn *ct)
 {
 	if (test_bit(NFCT_NAT_CLASH, &ct->status))
 		return true;
-	return !memcmp(&ct->tuplehash[NFCT_DIR_ORIGINAL].tuple,
-		       &ct->tuplehash[NFCT_DIR_REPLY].tuple,
-		       sizeof(struct nfct_tuple));
+	return nfct_tuple_eq(nfct_tuple_of(ct, NFCT_DIR_ORIGINAL),
+			     nfct_tuple_of(ct, NFCT_DIR_REPLY));
 }
 
 static void nfct_table_free_node(void *ptr, void *arg)
@@ -359,8 +396,8 @@ static void nfct_table_confirmed(struct nfct_net *cn, struct nfct_conn *ct)
  */
 static int nfct_table_insert_both(struct nfct_net *cn, struct nfct_conn *ct)
 {
-	struct nfct_tuple_node *orig = &ct->tuplehash[NFCT_DIR_ORIGINAL];
-	struct nfct_tuple_node *reply = &ct->tuplehash[NFCT_DIR_REPLY];
+	struct nfct_tuple_node *orig = nfct_node(ct, NFCT_DIR_ORIGINAL);
+	struct nfct_tuple_node *reply = nfct_node(ct, NFCT_DIR_REPLY);
 	int err;
 
 	nfct_node_prepare(orig);
@@ -412,16 +449,15 @@ EXPORT_SYMBOL_IF_KUNIT(nfct_table_insert);
  */
 int nfct_table_insert_reply(struct nfct_net *cn, struct nfct_conn *ct)
 {
+	struct nfct_tuple_node *reply = nfct_node(ct, NFCT_DIR_REPLY);
 	int err;
 
 	set_bit(NFCT_NAT_CLASH, &ct->status);
 	set_bit(NFCT_FIXED_TIMEOUT, &ct->status);
 	WRITE_ONCE(ct->timeout, (u32)jiffies + HZ);
-	nfct_node_prepare(&ct->tuplehash[NFCT_DIR_REPLY]);
+	nfct_node_prepare(reply);
 	local_bh_disable();
-	err = rhashtable_lookup_insert_key(&cn->table,
-					   &ct->tuplehash[NFCT_DIR_REPLY].tuple,
-					   &ct->tuplehash[NFCT_DIR_REPLY].node,
+	err = rhashtable_lookup_insert_key(&cn->table, &reply->tuple, &reply->node,
 					   nfct_table_params);
 	if (!err)
 		nfct_table_confirmed(cn, ct);
@@ -503,9 +539,9 @@ bool nfct_table_delete(struct nfct_net *cn, struct nfct_conn *ct)
 	    test_and_set_bit(NFCT_DYING, &ct->status))
 		return false;
 	nfct_bysrc_del(cn, ct);
-	rhashtable_remove_fast(&cn->table, &ct->tuplehash[NFCT_DIR_ORIGINAL].node,
+	rhashtable_remove_fast(&cn->table, &nfct_node(ct, NFCT_DIR_ORIGINAL)->node,
 			       nfct_table_params);
-	rhashtable_remove_fast(&cn->table, &ct->tuplehash[NFCT_DIR_REPLY].node,
+	rhashtable_remove_fast(&cn->table, &nfct_node(ct, NFCT_DIR_REPLY)->node,
 			       nfct_table_params);
 	atomic_dec(&cn->count);
 	nfct_conn_put(ct);

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Packet -> tuple. Only what a header says is trusted: every length is
- * checked against the packet before use, and anything that cannot be parsed
- * gives an error, never a tuple to track.
+ * Packet -> tuple. The family's ops (nf_ct_l3_*.c) read the addresses and
+ * find the L4 header, the protocol's fill in the rest. Only what a header
+ * says is trusted: every length is checked against the packet before use,
+ * and anything that cannot be parsed gives an error, never a tuple to track.
  */
 #include <linux/icmp.h>
-#include <linux/ip.h>
+#include <linux/netfilter.h>
 #include <linux/skbuff.h>
 #include <linux/string.h>
-#include <net/ip.h>
 
 #include "nf_ct.h"
 
@@ -22,9 +22,48 @@ const struct nfct_l4proto *const nfct_l4protos[U8_MAX + 1] = {
 };
 EXPORT_SYMBOL_IF_KUNIT(nfct_l4protos);
 
+const struct nfct_l3proto *const nfct_l3protos[NFCT_L3_MAX] = {
+	[NFCT_L3_IPV4]		= &nfct_l3proto_ipv4,
+	[NFCT_L3_IPV6]		= &nfct_l3proto_ipv6,
+};
+EXPORT_SYMBOL_GPL(nfct_l3protos);	/* for the inlines in nf_ct_nat.ko, nf_ct_xt.ko */
+
+/* The family of the packet at skb->data by its version field, or NULL. */
+const struct nfct_l3proto *nfct_l3_of_skb(const struct sk_buff *skb)
+{
+	u8 _v;
+	const u8 *v = skb_header_pointer(skb, 0, sizeof(_v), &_v);
+
+	if (!v)
+		return NULL;
+	switch (*v >> 4) {
+	case 4:
+		return &nfct_l3proto_ipv4;
+	case 6:
+		return &nfct_l3proto_ipv6;
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(nfct_l3_of_skb);	/* for nf_ct_xt.ko, nf_ct_nat.ko */
+
+/*
+ * The L4 checksum of a packet whose tuple was read, in its family's
+ * pseudo-header, over @len bytes from @off (0: to the end): nonzero if bad.
+ */
+__sum16 nfct_checksum(struct sk_buff *skb, unsigned int hook, unsigned int off,
+		      unsigned int len, u8 protonum)
+{
+	u8 family = nfct_l3_of_skb(skb)->family;
+
+	if (len)
+		return nf_checksum_partial(skb, hook, off, len, protonum, family);
+	return nf_checksum(skb, hook, off, protonum, family);
+}
+EXPORT_SYMBOL_GPL(nfct_checksum);	/* for nf_ct_nat.ko */
+
 /**
- * nfct_tuple_from_skb - the original-direction tuple of an IPv4 packet
- * @skb: packet with skb->data at the IPv4 header
+ * nfct_tuple_from_skb - the original-direction tuple of a packet
+ * @skb: packet with skb->data at the IP header
  * @t: filled on success; when only the L4 header is malformed, its
  *	protonum is set all the same, so the caller can count the error
  *	by protocol as nf_conntrack does
@@ -33,86 +72,59 @@ EXPORT_SYMBOL_IF_KUNIT(nfct_l4protos);
  * Return: 0, -EINVAL for a malformed header, -EAGAIN for a fragment (not
  * tracked before defrag). Protocols without a tracker get the generic one.
  */
-int nfct_tuple_from_skb(const struct sk_buff *skb,
-					 struct nfct_tuple *t,
-					 unsigned int *l4off)
+int nfct_tuple_from_skb(const struct sk_buff *skb, struct nfct_tuple *t,
+			unsigned int *l4off)
 {
-	const struct nfct_l4proto *l4;
-	struct iphdr _iph;
-	const struct iphdr *iph;
-	unsigned int ihl;
+	const struct nfct_l3proto *l3 = nfct_l3_of_skb(skb);
+	unsigned int off;
+	int err;
 
-	iph = skb_header_pointer(skb, 0, sizeof(_iph), &_iph);
-	if (!iph || iph->version != 4 || iph->ihl < 5)
+	if (!l3)
 		return -EINVAL;
-	ihl = iph->ihl * 4;
-	if (ntohs(iph->tot_len) < ihl || ntohs(iph->tot_len) > skb->len)
-		return -EINVAL;
-	if (iph->frag_off & htons(IP_MF | IP_OFFSET))
-		return -EAGAIN;
-
-	l4 = nfct_l4proto_find(iph->protocol);
-
 	memset(t, 0, sizeof(*t));
-	t->src = iph->saddr;
-	t->dst = iph->daddr;
-	t->protonum = iph->protocol;
-	if (!l4->pkt_to_tuple(skb, ihl, t))
+	t->l3 = l3->l3;
+	err = l3->pkt_to_tuple(skb, t, &off);
+	if (err)
+		return err;
+	if (!nfct_l4proto_find(t->protonum)->pkt_to_tuple(skb, off, t))
 		return -EINVAL;
-	*l4off = ihl;
+	*l4off = off;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_tuple_from_skb);
 
 /**
- * nfct_tuple_from_quote - the tuple of the packet an ICMP error quotes
+ * nfct_tuple_l4 - the L4 part of a quoted packet's tuple
  * @skb: the ICMP error
- * @off: offset of the quoted IPv4 header from skb->data
- * @t: filled on success
+ * @off: offset of the quoted L4 header
+ * @t: its protonum set; the ports, or an ICMP query's type, code and id,
+ *	are filled in
  *
- * A quote holds the IPv4 header and at least 8 bytes of L4 (RFC 792), and
- * that is all this needs: the ports, or an ICMP query's type, code and id.
- * Its tot_len speaks of the original packet, not of the quote.
+ * A quote holds at least 8 bytes of L4 (RFC 792), and that is all this
+ * needs. Other protocols have no L4 part in their tuple.
  *
- * Return: 0, or -EINVAL for a quote too short (its IP header included) or
- * of a later fragment.
+ * Return: 0, or -EINVAL if those 8 bytes are not there.
  */
-int nfct_tuple_from_quote(const struct sk_buff *skb, unsigned int off,
-			  struct nfct_tuple *t)
+int nfct_tuple_l4(const struct sk_buff *skb, unsigned int off, struct nfct_tuple *t)
 {
 	struct icmphdr _ih;
 	const struct icmphdr *ih;
-	struct iphdr _iph;
-	const struct iphdr *iph;
 	__be16 _ports[2];
 	const __be16 *ports;
-	unsigned int l4off;
 
-	iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
-	if (!iph || iph->version != 4 || iph->ihl < 5 ||
-	    (iph->frag_off & htons(IP_OFFSET)))
-		return -EINVAL;
-	l4off = off + iph->ihl * 4;
-	/* As nf_conntrack: the quoted header's options are all there. */
-	if (l4off > skb->len)
-		return -EINVAL;
-
-	memset(t, 0, sizeof(*t));
-	t->src = iph->saddr;
-	t->dst = iph->daddr;
-	t->protonum = iph->protocol;
-	switch (iph->protocol) {
+	switch (t->protonum) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE:
-		ports = skb_header_pointer(skb, l4off, sizeof(_ports), _ports);
+		ports = skb_header_pointer(skb, off, sizeof(_ports), _ports);
 		if (!ports)
 			return -EINVAL;
 		t->sport = ports[0];
 		t->dport = ports[1];
 		break;
 	case IPPROTO_ICMP:
-		ih = skb_header_pointer(skb, l4off, sizeof(_ih), &_ih);
+	case IPPROTO_ICMPV6:	/* the same 8 bytes: type, code, checksum, id */
+		ih = skb_header_pointer(skb, off, sizeof(_ih), &_ih);
 		if (!ih)
 			return -EINVAL;
 		t->sport = ih->un.echo.id;
@@ -122,18 +134,49 @@ int nfct_tuple_from_quote(const struct sk_buff *skb, unsigned int off,
 	}
 	return 0;
 }
+
+/**
+ * nfct_tuple_from_quote - the tuple of the packet an ICMP error quotes
+ * @skb: the ICMP error
+ * @off: offset of the quoted IP header from skb->data
+ * @t: filled on success
+ *
+ * The quote is of the error's own family.
+ *
+ * Return: 0, or -EINVAL for a quote too short (its IP header included) or
+ * of a later fragment.
+ */
+int nfct_tuple_from_quote(const struct sk_buff *skb, unsigned int off,
+			  struct nfct_tuple *t)
+{
+	const struct nfct_l3proto *l3 = nfct_l3_of_skb(skb);
+	unsigned int l4off;
+	int err;
+
+	if (!l3)
+		return -EINVAL;
+	memset(t, 0, sizeof(*t));
+	t->l3 = l3->l3;
+	err = l3->quote_to_tuple(skb, off, t, &l4off);
+	if (err)
+		return err;
+	return nfct_tuple_l4(skb, l4off, t);
+}
 EXPORT_SYMBOL_IF_KUNIT(nfct_tuple_from_quote);
 
-/* The tuple the other direction's packets carry. */
-bool nfct_tuple_invert(struct nfct_tuple *inv,
-					const struct nfct_tuple *t)
+/*
+ * The tuple the other direction's packets carry. @inv may be a stored
+ * tuple: only its key's bytes are written.
+ */
+bool nfct_tuple_invert(struct nfct_tuple *inv, const struct nfct_tuple *t)
 {
 	const struct nfct_l4proto *l4 = nfct_l4proto_find(t->protonum);
+	const struct nfct_l3proto *l3 = nfct_l3_of(t);
 
-	memset(inv, 0, sizeof(*inv));
-	inv->src = t->dst;
-	inv->dst = t->src;
+	memset(inv, 0, l3->key_len);
+	inv->l3 = t->l3;
 	inv->protonum = t->protonum;
+	l3->invert(inv, t);
 	return l4->invert(inv, t);
 }
 EXPORT_SYMBOL_GPL(nfct_tuple_invert);	/* for nf_ct_nat.ko */

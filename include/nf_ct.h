@@ -3,9 +3,11 @@
  * nf_ct: a connection tracker that runs beside the kernel's nf_conntrack.
  *
  * Data path, in the order a packet meets it:
- *   nf_ct_defrag.c     reassembly first, by the kernel's nf_defrag_ipv4
- *   nf_ct_core.c       hooks: PREROUTING/OUTPUT look up, POSTROUTING/INPUT confirm
+ *   nf_ct_defrag.c     reassembly first, by the kernel's nf_defrag_ipv4/ipv6
+ *   nf_ct_core.c       hooks: PREROUTING/OUTPUT look up, POSTROUTING/INPUT confirm,
+ *                      for IPv4 and IPv6
  *   nf_ct_tuple.c      packet -> tuple, tuple inversion
+ *   nf_ct_l3_*.c       the families behind struct nfct_l3proto (nf_ct_l3.h)
  *   nf_ct_table.c      per-netns RCU hash table of both directions' tuples, limits
  *   nf_ct_proto*.c     per-protocol trackers behind struct nfct_l4proto
  *   nf_ct_tcp_window.c TCP sequence and window tracking, for nf_ct_proto_tcp.c
@@ -26,6 +28,8 @@
 #define _NF_CT_H
 
 #include <linux/types.h>
+#include <linux/in6.h>
+#include <linux/string.h>
 #include <linux/rhashtable.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
@@ -41,6 +45,7 @@
 
 #include "nf_ct_compat.h"
 #include "nf_ct_fault.h"
+#include "nf_ct_l3.h"
 
 struct seq_file;
 struct xt_state_info;
@@ -51,13 +56,20 @@ enum nfct_dir {
 	NFCT_DIR_MAX,
 };
 
+/* Address families, as indexes into nfct_l3protos (nf_ct_l3.h). */
+#define NFCT_L3_IPV4	0	/* zero: a zeroed tuple is IPv4's */
+#define NFCT_L3_IPV6	1
+#define NFCT_L3_MAX	2
+
 /*
- * The hash key. Both directions of a connection are keyed the same way, so
- * the struct must stay free of holes: its size is the key length.
+ * The hash key, the same for both directions of a connection. Its first 8
+ * bytes are the L4 part and the family; the addresses follow. An IPv4 key is
+ * the first 16 bytes, and an IPv4 entry stores only those (nfct_node_size):
+ * its entries are no bigger for IPv6 existing. Never copy or compare a
+ * stored tuple as a whole struct: nfct_tuple_copy() and nfct_tuple_eq()
+ * know its length. Free of holes: the key bytes are hashed as they are.
  */
 struct nfct_tuple {
-	__be32 src;
-	__be32 dst;
 	__be16 sport;		/* TCP/UDP source port; ICMP query id */
 	union {
 		__be16 dport;	/* TCP/UDP destination port */
@@ -67,15 +79,36 @@ struct nfct_tuple {
 		} icmp;
 	};
 	u8 protonum;
-	u8 pad[3];		/* always zero */
-} __aligned(8);			/* hashed as two u64 words */
+	u8 l3;			/* NFCT_L3_* */
+	u8 pad[2];		/* always zero */
+	union {
+		struct {
+			__be32 src;
+			__be32 dst;
+		};
+		struct {
+			struct in6_addr src6;
+			struct in6_addr dst6;
+		};
+	};
+} __aligned(8);			/* hashed as u64 words */
 
+#define NFCT_TUPLE_LEN_IPV4	(offsetof(struct nfct_tuple, dst) + sizeof(__be32))
+#define NFCT_TUPLE_LEN_IPV6	sizeof(struct nfct_tuple)
+
+/*
+ * One direction's node in the table. The tuple is last and only as long as
+ * its family's key: an IPv4 entry's nodes are 32 bytes apart, an IPv6
+ * entry's 56.
+ */
 struct nfct_tuple_node {
 	struct rhash_head node;
-	struct nfct_tuple tuple;
-	u8 dir;
 	u32 hash;		/* keyed hash of tuple, set at insert (nf_ct_table.c) */
+	u8 dir;
+	struct nfct_tuple tuple;
 };
+
+#define NFCT_NODE_SIZE(len)	ALIGN(offsetof(struct nfct_tuple_node, tuple) + (len), 8)
 
 /* IPS_* bit numbers from the uapi header are reused for status. */
 #define NFCT_SEEN_REPLY	1
@@ -130,8 +163,19 @@ struct nfct_counter {
 	atomic64_t bytes;
 };
 
+union nfct_proto_state {
+	struct nfct_tcp_state tcp;
+	struct nfct_udp_state udp;
+};
+
+/*
+ * An entry: the fields every family and protocol has, then its two nodes,
+ * each as long as its family's (nfct_node), then the protocol's state
+ * (nfct_conn_proto), which an entry of any protocol but TCP has without the
+ * TCP state (nfct_conn_alloc). On a production kernel an IPv4 entry is 152
+ * bytes (208 for TCP), an IPv6 one 200 (256).
+ */
 struct nfct_conn {
-	struct nfct_tuple_node tuplehash[NFCT_DIR_MAX];
 	refcount_t use;			/* the table holds one reference */
 	int masq_index;			/* MASQUERADE's interface, 0 if none */
 	unsigned long status;
@@ -140,15 +184,7 @@ struct nfct_conn {
 	struct nfct_counter acct[NFCT_DIR_MAX];
 	u64 start_ns;			/* wall clock at confirmation */
 	struct rcu_head rcu;
-	/*
-	 * Last: an entry of any protocol but TCP is allocated without the
-	 * TCP state (nfct_conn_alloc): 152 bytes instead of 208 on a production
-	 * kernel.
-	 */
-	union {
-		struct nfct_tcp_state tcp;
-		struct nfct_udp_state udp;
-	} proto;
+	u8 tail[] __aligned(8);		/* nodes, then protocol state */
 };
 
 struct nfct_net;
@@ -168,6 +204,12 @@ enum nfct_track {
 /* Per-protocol tracker. Every hook is required but error and state_name. */
 struct nfct_l4proto {
 	u8 protonum;
+	/*
+	 * The one family it belongs to, or NULL for any. A packet of the
+	 * other (ICMP in IPv6, ICMPv6 in IPv4) is INVALID, with no entry,
+	 * as nf_conntrack's trackers refuse it; its error hook is not run.
+	 */
+	const struct nfct_l3proto *l3;
 	const char *name;		/* as /proc/net/nf_conntrack prints it */
 	/* Fill the L4 part of @t from the header at @off; false if truncated. */
 	bool (*pkt_to_tuple)(const struct sk_buff *skb, unsigned int off,
@@ -210,6 +252,7 @@ struct nfct_timeouts {
 	int udp;
 	int udp_stream;
 	int icmp;
+	int icmpv6;
 	int generic;
 };
 
@@ -272,8 +315,8 @@ struct nfct_pkt {
  */
 #define NFCT_INFO_INVALID	0xff
 
-/* PREROUTING, OUTPUT, POSTROUTING, LOCAL_IN (nf_ct_core.c) */
-#define NFCT_HOOKS	4
+/* PREROUTING, OUTPUT, POSTROUTING, LOCAL_IN of each family (nf_ct_core.c) */
+#define NFCT_HOOKS	8
 
 struct nfct_net {
 	struct rhashtable table;
@@ -354,6 +397,10 @@ bool nfct_xt_state_eval(const struct xt_state_info *sinfo, u8 info,
 
 /* nf_ct_tuple.c */
 extern const struct nfct_l4proto *const nfct_l4protos[U8_MAX + 1];
+int nfct_tuple_l4(const struct sk_buff *skb, unsigned int off, struct nfct_tuple *t);
+const struct nfct_l3proto *nfct_l3_of_skb(const struct sk_buff *skb);
+__sum16 nfct_checksum(struct sk_buff *skb, unsigned int hook, unsigned int off,
+		      unsigned int len, u8 protonum);
 int nfct_tuple_from_skb(const struct sk_buff *skb, struct nfct_tuple *t,
 			unsigned int *l4off);
 int nfct_tuple_from_quote(const struct sk_buff *skb, unsigned int off,
@@ -400,6 +447,7 @@ u32 nfct_tuple_hash(const void *data, u32 len, u32 seed);
 u32 nfct_node_hash(const void *data, u32 len, u32 seed);
 
 /* nf_ct_proto_*.c */
+int nfct_icmp_related(struct nfct_net *cn, struct sk_buff *skb, const struct nfct_tuple *t);
 extern const struct nfct_l4proto nfct_l4proto_tcp;
 extern const struct nfct_l4proto nfct_l4proto_udp;
 extern const struct nfct_l4proto nfct_l4proto_udplite;
@@ -452,9 +500,89 @@ static inline bool nfct_conn_confirmed(const struct nfct_conn *ct)
 	return test_bit_acquire(NFCT_CONFIRMED, &ct->status);
 }
 
+static inline const struct nfct_l3proto *nfct_l3_of(const struct nfct_tuple *t)
+{
+	return nfct_l3protos[t->l3];
+}
+
+/* Bytes of @t that are its key: all that an entry stores of it. */
+static inline unsigned int nfct_tuple_len(const struct nfct_tuple *t)
+{
+	return nfct_l3_of(t)->key_len;
+}
+
+/* Copies the key only: a stored IPv4 tuple has no room for more. */
+static inline void nfct_tuple_copy(struct nfct_tuple *dst, const struct nfct_tuple *src)
+{
+	memcpy(dst, src, nfct_tuple_len(src));
+}
+
+static inline bool nfct_tuple_eq(const struct nfct_tuple *a, const struct nfct_tuple *b)
+{
+	return a->l3 == b->l3 && !memcmp(a, b, nfct_tuple_len(a));
+}
+
+/* A tuple's addresses: its source, then its destination, each this long. */
+static inline unsigned int nfct_addr_len(const struct nfct_tuple *t)
+{
+	return (nfct_tuple_len(t) - offsetof(struct nfct_tuple, src)) / 2;
+}
+
+static inline const void *nfct_src(const struct nfct_tuple *t)
+{
+	return &t->src;
+}
+
+static inline const void *nfct_dst(const struct nfct_tuple *t)
+{
+	return (const u8 *)&t->src + nfct_addr_len(t);
+}
+
+/* Two addresses of @t's family. */
+static inline bool nfct_addr_eq(const struct nfct_tuple *t, const void *a, const void *b)
+{
+	return !memcmp(a, b, nfct_addr_len(t));
+}
+
+/* The node of @dir: after the common fields, each its family's size. */
+static inline struct nfct_tuple_node *nfct_node(const struct nfct_conn *ct,
+						enum nfct_dir dir)
+{
+	u8 *orig = (u8 *)ct->tail;
+
+	if (dir == NFCT_DIR_ORIGINAL)
+		return (struct nfct_tuple_node *)orig;
+	return (struct nfct_tuple_node *)
+		(orig + nfct_l3_of(&((struct nfct_tuple_node *)orig)->tuple)->node_size);
+}
+
+/* The tuple of @dir, valid for its family's key length. */
+static inline const struct nfct_tuple *nfct_tuple_of(const struct nfct_conn *ct,
+						     enum nfct_dir dir)
+{
+	return &nfct_node(ct, dir)->tuple;
+}
+
+static inline const struct nfct_l3proto *nfct_conn_l3(const struct nfct_conn *ct)
+{
+	return nfct_l3_of(nfct_tuple_of(ct, NFCT_DIR_ORIGINAL));
+}
+
+static inline u8 nfct_conn_protonum(const struct nfct_conn *ct)
+{
+	return nfct_tuple_of(ct, NFCT_DIR_ORIGINAL)->protonum;
+}
+
 static inline struct nfct_conn *nfct_conn_of(const struct nfct_tuple_node *n)
 {
-	return container_of(n, struct nfct_conn, tuplehash[n->dir]);
+	return (struct nfct_conn *)((u8 *)n - n->dir * nfct_l3_of(&n->tuple)->node_size -
+				    offsetof(struct nfct_conn, tail));
+}
+
+/* The protocol's state, after both nodes. */
+static inline union nfct_proto_state *nfct_conn_proto(const struct nfct_conn *ct)
+{
+	return (union nfct_proto_state *)((u8 *)ct->tail + 2 * nfct_conn_l3(ct)->node_size);
 }
 
 /* Seconds-resolution arithmetic is done on jiffies32, as nf_conntrack does. */

@@ -81,6 +81,19 @@ static struct nfct_tuple nat_tuple(__be32 src, __be32 dst, u16 sport, u16 dport,
 	return t;
 }
 
+/* An entry outside any table, freed with the test: room for TCP's state. */
+static struct nfct_conn *nat_fake_conn(struct kunit *test, struct nfct_tuple orig,
+				       struct nfct_tuple reply)
+{
+	struct nfct_conn *ct = kunit_kzalloc(test, 512, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	nfct_tuple_copy(&nfct_node(ct, NFCT_DIR_ORIGINAL)->tuple, &orig);
+	nfct_tuple_copy(&nfct_node(ct, NFCT_DIR_REPLY)->tuple, &reply);
+	nfct_node(ct, NFCT_DIR_REPLY)->dir = NFCT_DIR_REPLY;
+	return ct;
+}
+
 /*
  * A connection from @client:@cport to @server:@sport whose source was
  * mapped to @nat:@nport: its reply is @server:@sport -> @nat:@nport.
@@ -927,14 +940,9 @@ static void nat_pkt_tcp_quote_eight_bytes(struct kunit *test)
 /* A SNATed UDP flow: C:40000 -> S:53 left as N:61000. */
 static struct nfct_conn *nat_snat_conn(struct kunit *test)
 {
-	struct nfct_conn *ct = kunit_kzalloc(test, sizeof(*ct), GFP_KERNEL);
+	struct nfct_conn *ct = nat_fake_conn(test, nat_tuple(C_ADDR, S_ADDR, 40000, 53, IPPROTO_UDP),
+					     nat_tuple(S_ADDR, N_ADDR, 53, 61000, IPPROTO_UDP));
 
-	KUNIT_ASSERT_NOT_NULL(test, ct);
-	ct->tuplehash[NFCT_DIR_ORIGINAL].tuple =
-		nat_tuple(C_ADDR, S_ADDR, 40000, 53, IPPROTO_UDP);
-	ct->tuplehash[NFCT_DIR_REPLY].tuple =
-		nat_tuple(S_ADDR, N_ADDR, 53, 61000, IPPROTO_UDP);
-	ct->tuplehash[NFCT_DIR_REPLY].dir = NFCT_DIR_REPLY;
 	refcount_set(&ct->use, 1);
 	spin_lock_init(&ct->lock);
 	ct->status = BIT(NFCT_CONFIRMED) | BIT(NFCT_SRC_NAT) |
@@ -1028,19 +1036,14 @@ static void nat_pkt_icmp_reply_snat(struct kunit *test)
 static void nat_pkt_icmp_reply_dnat(struct kunit *test)
 {
 	const __be32 vip = htonl(0xcb007101);	/* 203.0.113.1 */
-	struct nfct_conn *ct = kunit_kzalloc(test, sizeof(*ct), GFP_KERNEL);
+	struct nfct_conn *ct = nat_fake_conn(test, nat_tuple(C_ADDR, vip, 40000, 80, IPPROTO_UDP),
+					     nat_tuple(D_ADDR, C_ADDR, 8080, 40000, IPPROTO_UDP));
 	struct nfct_tuple seen = nat_tuple(vip, C_ADDR, 80, 40000, IPPROTO_UDP);
 	struct sk_buff *skb;
 	struct icmphdr *ih;
 	struct iphdr *iph, *qiph;
 	struct udphdr *quh;
 
-	KUNIT_ASSERT_NOT_NULL(test, ct);
-	ct->tuplehash[NFCT_DIR_ORIGINAL].tuple =
-		nat_tuple(C_ADDR, vip, 40000, 80, IPPROTO_UDP);
-	ct->tuplehash[NFCT_DIR_REPLY].tuple =
-		nat_tuple(D_ADDR, C_ADDR, 8080, 40000, IPPROTO_UDP);
-	ct->tuplehash[NFCT_DIR_REPLY].dir = NFCT_DIR_REPLY;
 	ct->status = BIT(NFCT_CONFIRMED) | BIT(NFCT_DST_NAT) |
 		     BIT(NFCT_SRC_NAT_DONE) | BIT(NFCT_DST_NAT_DONE);
 

@@ -9,12 +9,14 @@
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/seq_file.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_state.h>
+#include <net/ipv6.h>
 #include <net/tcp.h>
 
 #include "nf_ct.h"
@@ -182,7 +184,6 @@ static void tuple_icmpv6_over_ipv4(struct kunit *test)
 	const struct nfct_l4proto *l4 = nfct_l4proto_find(IPPROTO_ICMPV6);
 	struct sk_buff *skb = build_ipv4(test, IPPROTO_ICMPV6, &ih, sizeof(ih));
 	struct nfct_tuple t, r;
-	struct nfct_conn *ct;
 	unsigned int off;
 
 	KUNIT_EXPECT_STREQ(test, l4->name, "icmpv6");
@@ -191,12 +192,9 @@ static void tuple_icmpv6_over_ipv4(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 9);
 	KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &t));
 	KUNIT_EXPECT_EQ(test, r.icmp.type, ICMPV6_ECHO_REPLY);
-	ct = nfct_conn_alloc(&t, &r);
-	KUNIT_ASSERT_NOT_NULL(test, ct);
-	KUNIT_EXPECT_FALSE(test, l4->new(ct, skb, off, NULL));
-	KUNIT_EXPECT_EQ(test, l4->packet(ct, skb, off, NFCT_DIR_ORIGINAL, NULL),
-			NFCT_TRACK_INVALID);
-	nfct_conn_put(ct);
+	/* The hooks refuse it: the tracker is IPv6's, the packet IPv4. */
+	KUNIT_EXPECT_PTR_EQ(test, l4->l3, &nfct_l3proto_ipv6);
+	KUNIT_EXPECT_PTR_EQ(test, nfct_l3_of(&t), &nfct_l3proto_ipv4);
 	t.icmp.type = ICMPV6_NI_REPLY;
 	KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &t));
 	KUNIT_EXPECT_EQ(test, r.icmp.type, ICMPV6_NI_QUERY);
@@ -448,7 +446,7 @@ static void proc_tcp_assured(struct kunit *test)
 {
 	struct nfct_conn *ct = make_conn(test, IPPROTO_TCP);
 
-	ct->proto.tcp.state = NFCT_TCP_ESTABLISHED;
+	nfct_conn_proto(ct)->tcp.state = NFCT_TCP_ESTABLISHED;
 	set_bit(NFCT_SEEN_REPLY, &ct->status);
 	set_bit(NFCT_ASSURED, &ct->status);
 	KUNIT_EXPECT_STREQ(test, format_conn(test, ct),
@@ -548,7 +546,7 @@ static bool table_has(struct nfct_net *cn, struct nfct_conn *ct, enum nfct_dir d
 	bool found;
 
 	rcu_read_lock();
-	found = nfct_table_lookup(cn, &ct->tuplehash[dir].tuple) == &ct->tuplehash[dir];
+	found = nfct_table_lookup(cn, &nfct_node(ct, dir)->tuple) == nfct_node(ct, dir);
 	rcu_read_unlock();
 	return found;
 }
@@ -576,7 +574,7 @@ static void table_both_directions(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 1);
 
 	/* The same tuples again clash and leave the table as it was. */
-	dup = nfct_conn_alloc(&ct->tuplehash[0].tuple, &ct->tuplehash[1].tuple);
+	dup = nfct_conn_alloc(&nfct_node(ct, 0)->tuple, &nfct_node(ct, 1)->tuple);
 	KUNIT_ASSERT_NOT_NULL(test, dup);
 	KUNIT_EXPECT_EQ(test, nfct_table_insert(cn, dup), -EEXIST);
 	nfct_conn_put(dup);
@@ -617,7 +615,7 @@ static void table_found_after_growth(struct kunit *test)
 	KUNIT_EXPECT_GE(test, nfct_table_buckets(cn), 4096U);
 	for (i = 0; i < 3000; i++) {
 		for (d = NFCT_DIR_ORIGINAL; d < NFCT_DIR_MAX; d++) {
-			struct nfct_tuple_node *n = &ct[i]->tuplehash[d];
+			struct nfct_tuple_node *n = nfct_node(ct[i], d);
 
 			if (!table_has(cn, ct[i], d) ||
 			    nfct_node_hash(n, len, 12345) != nfct_tuple_hash(&n->tuple, len, 12345))
@@ -708,13 +706,15 @@ static void table_nat_clash_reply_only(struct kunit *test)
 {
 	struct nfct_net *cn = table_new(test);
 	struct nfct_conn *winner = table_add(test, cn, 7, 30 * HZ);
-	struct nfct_tuple reply = winner->tuplehash[NFCT_DIR_REPLY].tuple;
+	struct nfct_tuple reply = {};
 	unsigned int expired = 0;
 	struct nfct_conn *loser;
 	int batches = 0;
 
+	nfct_tuple_copy(&reply, nfct_tuple_of(winner, NFCT_DIR_REPLY));
+
 	reply.src = htonl(0x0a010151);	/* another endpoint: 10.1.1.81 */
-	loser = nfct_conn_alloc(&winner->tuplehash[NFCT_DIR_ORIGINAL].tuple, &reply);
+	loser = nfct_conn_alloc(&nfct_node(winner, NFCT_DIR_ORIGINAL)->tuple, &reply);
 	KUNIT_ASSERT_NOT_NULL(test, loser);
 	KUNIT_EXPECT_EQ(test, nfct_table_insert(cn, loser), -EEXIST);
 	KUNIT_ASSERT_EQ(test, nfct_table_insert_reply(cn, loser), 0);
@@ -726,7 +726,7 @@ static void table_nat_clash_reply_only(struct kunit *test)
 	KUNIT_EXPECT_LE(test, nfct_expires(loser), HZ);
 
 	/* Its reply tuple taken, a second loser cannot go in either. */
-	loser = nfct_conn_alloc(&winner->tuplehash[NFCT_DIR_ORIGINAL].tuple, &reply);
+	loser = nfct_conn_alloc(&nfct_node(winner, NFCT_DIR_ORIGINAL)->tuple, &reply);
 	KUNIT_ASSERT_NOT_NULL(test, loser);
 	KUNIT_EXPECT_EQ(test, nfct_table_insert_reply(cn, loser), -EEXIST);
 	KUNIT_EXPECT_FALSE(test, test_bit(NFCT_NAT_CLASH, &loser->status));
@@ -775,13 +775,13 @@ static void early_drop_spares_assured(struct kunit *test)
 	}
 	/* All assured: nothing to evict, wherever the new tuple falls. */
 	for (i = 0; i < 64; i++)
-		KUNIT_EXPECT_EQ(test, nfct_table_early_drop(cn, &ct[i]->tuplehash[0].tuple), 0U);
+		KUNIT_EXPECT_EQ(test, nfct_table_early_drop(cn, &nfct_node(ct[i], 0)->tuple), 0U);
 	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 64);
 
 	/* One not assured: a tuple in its bucket evicts it, and nothing else. */
 	clear_bit(NFCT_ASSURED, &ct[7]->status);
 	refcount_inc(&ct[7]->use);	/* looked for after its eviction */
-	KUNIT_EXPECT_EQ(test, nfct_table_early_drop(cn, &ct[7]->tuplehash[0].tuple), 1U);
+	KUNIT_EXPECT_EQ(test, nfct_table_early_drop(cn, &nfct_node(ct[7], 0)->tuple), 1U);
 	KUNIT_EXPECT_EQ(test, atomic_read(&cn->count), 63);
 	KUNIT_EXPECT_FALSE(test, table_has(cn, ct[7], NFCT_DIR_ORIGINAL));
 	KUNIT_EXPECT_TRUE(test, table_has(cn, ct[8], NFCT_DIR_ORIGINAL));
@@ -795,7 +795,7 @@ static struct nfct_conn *table_add_tcp(struct kunit *test, struct nfct_net *cn,
 {
 	struct nfct_conn *ct = table_add_proto(test, cn, id, 300 * HZ, IPPROTO_TCP);
 
-	ct->proto.tcp.state = state;
+	nfct_conn_proto(ct)->tcp.state = state;
 	set_bit(NFCT_ASSURED, &ct->status);
 	return ct;
 }
@@ -1054,7 +1054,7 @@ static bool kill_odd(const struct nfct_conn *ct, void *data)
 	unsigned int *calls = data;
 
 	(*calls)++;
-	return ntohs(ct->tuplehash[NFCT_DIR_ORIGINAL].tuple.sport) % 2;
+	return ntohs(nfct_tuple_of(ct, NFCT_DIR_ORIGINAL)->sport) % 2;
 }
 
 static void table_kill_in_batches(struct kunit *test)
@@ -1089,11 +1089,13 @@ static void entry_size_by_protocol(struct kunit *test)
 	struct nfct_conn *udp = make_conn(test, IPPROTO_UDP);
 	struct nfct_conn *icmp = make_conn(test, IPPROTO_ICMP);
 
-	KUNIT_EXPECT_GE(test, ksize(tcp), sizeof(struct nfct_conn));
-	KUNIT_EXPECT_LT(test, ksize(udp), offsetof(struct nfct_conn, proto) +
-			sizeof(struct nfct_tcp_state));
-	KUNIT_EXPECT_GE(test, ksize(udp), offsetof(struct nfct_conn, proto) +
-			sizeof(struct nfct_udp_state));
+	unsigned int proto_off = (u8 *)nfct_conn_proto(udp) - (u8 *)udp;
+
+	/* IPv4 entries are what they were before IPv6: 152 and 208 bytes. */
+	KUNIT_EXPECT_EQ(test, proto_off, offsetof(struct nfct_conn, tail) + 2 * 32);
+	KUNIT_EXPECT_GE(test, ksize(tcp), proto_off + sizeof(struct nfct_tcp_state));
+	KUNIT_EXPECT_LT(test, ksize(udp), proto_off + sizeof(struct nfct_tcp_state));
+	KUNIT_EXPECT_GE(test, ksize(udp), proto_off + sizeof(struct nfct_udp_state));
 	KUNIT_EXPECT_EQ(test, ksize(icmp), ksize(udp));
 	nfct_conn_put(icmp);
 	nfct_conn_put(udp);
@@ -1261,7 +1263,7 @@ static void timeout_udp_unreplied_then_stream(struct kunit *test)
 	/* Replied, but within 2 s of the first packet: not yet a stream. */
 	expect_timeout(test, ct, 2000);
 	KUNIT_EXPECT_FALSE(test, test_bit(NFCT_ASSURED, &ct->status));
-	ct->proto.udp.stream_ts = jiffies - 1;
+	nfct_conn_proto(ct)->udp.stream_ts = jiffies - 1;
 	track(test, cn, ct, IPPROTO_UDP, &uh, sizeof(uh), NFCT_DIR_ORIGINAL);
 	expect_timeout(test, ct, 3000);
 	KUNIT_EXPECT_TRUE(test, test_bit(NFCT_ASSURED, &ct->status));
@@ -1407,10 +1409,11 @@ static void pkt_cause_matches_the_quote(struct kunit *test)
 	struct nfct_net *cn = table_new(test), *other_net = table_new(test);
 	struct sk_buff *skb = build_udp_query(test);
 	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP), *got;
-	struct nfct_tuple quoted = ct->tuplehash[NFCT_DIR_ORIGINAL].tuple;
+	struct nfct_tuple quoted = {};
 	unsigned long key = (unsigned long)skb;
 	u8 info = 0;
 
+	nfct_tuple_copy(&quoted, nfct_tuple_of(ct, NFCT_DIR_ORIGINAL));
 	refcount_inc(&ct->use);		/* the test's, beside the record's */
 	KUNIT_ASSERT_EQ(test, nfct_pkt_attach(cn, skb, ct, IP_CT_NEW), 0);
 	rcu_read_lock();
@@ -1593,7 +1596,7 @@ static void packet_info_after_nat(struct kunit *test)
 	struct sk_buff *dnated = build_ipv4(test, IPPROTO_UDP, &uh, sizeof(uh));
 	struct sk_buff *half = build_ipv4(test, IPPROTO_UDP, &uh, sizeof(uh));
 	struct nfct_conn *ct = make_conn(test, IPPROTO_UDP), *got;
-	struct nfct_tuple *reply = &ct->tuplehash[NFCT_DIR_REPLY].tuple;
+	struct nfct_tuple *reply = &nfct_node(ct, NFCT_DIR_REPLY)->tuple;
 
 	/* 10.1.1.3:41297 -> 10.1.1.80:53 DNAT'ed to 10.1.1.90:5353. */
 	reply->src = htonl(0x0a01015a);
@@ -1613,7 +1616,7 @@ static void packet_info_after_nat(struct kunit *test)
 
 	KUNIT_ASSERT_TRUE(test, nfct_table_delete(cn, ct));
 	ct = make_conn(test, IPPROTO_UDP);
-	reply = &ct->tuplehash[NFCT_DIR_REPLY].tuple;
+	reply = &nfct_node(ct, NFCT_DIR_REPLY)->tuple;
 	reply->src = htonl(0x0a01015a);
 	reply->sport = htons(5353);
 	reply->dst = htonl(0x0a010104);
@@ -2134,7 +2137,7 @@ static struct nfct_conn *conn_established(struct kunit *test, struct nfct_net *c
 			NFCT_TRACK_ACCEPT);
 	KUNIT_ASSERT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_ACK, 1001, 5001, 0),
 			NFCT_TRACK_ACCEPT);
-	KUNIT_ASSERT_EQ(test, ct->proto.tcp.state, NFCT_TCP_ESTABLISHED);
+	KUNIT_ASSERT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_ESTABLISHED);
 	KUNIT_ASSERT_TRUE(test, test_bit(NFCT_ASSURED, &ct->status));
 	return ct;
 }
@@ -2148,7 +2151,7 @@ static void conn_close(struct kunit *test, struct nfct_net *cn, struct nfct_conn
 			NFCT_TRACK_ACCEPT);
 	KUNIT_ASSERT_EQ(test, conn_seg(test, cn, ct, REPLY, TCPHDR_FIN | TCPHDR_ACK, 5001, 1002, 0),
 			NFCT_TRACK_ACCEPT);
-	KUNIT_ASSERT_EQ(test, ct->proto.tcp.state, NFCT_TCP_LAST_ACK);
+	KUNIT_ASSERT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_LAST_ACK);
 }
 
 /* Before any reply, a retransmitted SYN neither refreshes nor counts. */
@@ -2163,7 +2166,7 @@ static void packet_syn_retransmit_no_refresh(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_SYN, 1000, 0, 0),
 			NFCT_TRACK_IGNORE);
 	expect_timeout(test, ct, 5 * HZ);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_SYN_SENT);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_SYN_SENT);
 	nfct_conn_put(ct);
 }
 
@@ -2176,7 +2179,7 @@ static void packet_rst_before_reply_closes(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ct);
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, REPLY, TCPHDR_RST | TCPHDR_ACK, 0, 1001, 0),
 			NFCT_TRACK_CLOSE);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_CLOSE);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_CLOSE);
 	nfct_conn_put(ct);
 }
 
@@ -2189,16 +2192,16 @@ static void packet_rst_validation(struct kunit *test)
 	/* The server acknowledged up to 1001. */
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_RST, 1000, 0, 0),
 			NFCT_TRACK_INVALID);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_ESTABLISHED);
 	/* In the window, not exact: maybe spoofed; the endpoint will challenge it. */
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_RST, 1500, 0, 0),
 			NFCT_TRACK_ACCEPT);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_ESTABLISHED);
 	expect_timeout(test, ct, 10 * HZ);
 	/* Exactly at the peer's ACK: closes. */
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_RST, 1001, 0, 0),
 			NFCT_TRACK_ACCEPT);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_CLOSE);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_CLOSE);
 	nfct_conn_put(ct);
 
 	/* tcp_ignore_invalid_rst lets the early one through. */
@@ -2217,10 +2220,10 @@ static void packet_rst_unchecked_when_closing(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_FIN | TCPHDR_ACK, 1001, 5001, 0),
 			NFCT_TRACK_ACCEPT);
-	KUNIT_ASSERT_EQ(test, ct->proto.tcp.state, NFCT_TCP_FIN_WAIT);
+	KUNIT_ASSERT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_FIN_WAIT);
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_RST, 7, 0, 0),
 			NFCT_TRACK_ACCEPT);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_CLOSE);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_CLOSE);
 	nfct_conn_put(ct);
 }
 
@@ -2233,15 +2236,15 @@ static void packet_reopen(struct kunit *test)
 	conn_close(test, cn, ct);
 	KUNIT_ASSERT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_ACK, 1002, 5002, 0),
 			NFCT_TRACK_ACCEPT);
-	KUNIT_ASSERT_EQ(test, ct->proto.tcp.state, NFCT_TCP_TIME_WAIT);
+	KUNIT_ASSERT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_TIME_WAIT);
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_SYN, 90000, 0, 0),
 			NFCT_TRACK_REOPEN);
 
 	/* Nobody was seen closing first, and no RST: the endpoints may disagree. */
-	ct->proto.tcp.seen[ORIG].flags &= ~IP_CT_TCP_FLAG_CLOSE_INIT;
+	nfct_conn_proto(ct)->tcp.seen[ORIG].flags &= ~IP_CT_TCP_FLAG_CLOSE_INIT;
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_SYN, 90000, 0, 0),
 			NFCT_TRACK_IGNORE);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_TIME_WAIT);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_TIME_WAIT);
 	nfct_conn_put(ct);
 }
 
@@ -2254,7 +2257,7 @@ static void packet_ignored_syn_resync(struct kunit *test)
 	/* The client restarted; we still think the old connection is open. */
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_SYN, 70000, 0, 0),
 			NFCT_TRACK_IGNORE);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_ESTABLISHED);
 	/* A SYN/ACK for another SYN changes nothing. */
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, REPLY, TCPHDR_SYN | TCPHDR_ACK, 9000, 123, 0),
 			NFCT_TRACK_IGNORE);
@@ -2262,12 +2265,12 @@ static void packet_ignored_syn_resync(struct kunit *test)
 			NFCT_TRACK_IGNORE);
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, REPLY, TCPHDR_SYN | TCPHDR_ACK, 9000, 70001, 0),
 			NFCT_TRACK_ACCEPT);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_SYN_RECV);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.seen[ORIG].end, 70001U);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.seen[REPLY].end, 9001U);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_SYN_RECV);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.seen[ORIG].end, 70001U);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.seen[REPLY].end, 9001U);
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_ACK, 70001, 9001, 0),
 			NFCT_TRACK_ACCEPT);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_ESTABLISHED);
 	nfct_conn_put(ct);
 }
 
@@ -2280,14 +2283,14 @@ static void packet_challenge_ack_in_last_ack(struct kunit *test)
 	conn_close(test, cn, ct);
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_SYN, 90000, 0, 0),
 			NFCT_TRACK_IGNORE);
-	KUNIT_EXPECT_TRUE(test, ct->proto.tcp.last_flags & IP_CT_EXP_CHALLENGE_ACK);
+	KUNIT_EXPECT_TRUE(test, nfct_conn_proto(ct)->tcp.last_flags & IP_CT_EXP_CHALLENGE_ACK);
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, REPLY, TCPHDR_ACK, 5002, 1002, 0),
 			NFCT_TRACK_IGNORE);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_LAST_ACK);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_LAST_ACK);
 	/* The real last ACK still ends it. */
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_ACK, 1002, 5002, 0),
 			NFCT_TRACK_ACCEPT);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_TIME_WAIT);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_TIME_WAIT);
 	nfct_conn_put(ct);
 }
 
@@ -2301,13 +2304,13 @@ static void packet_simultaneous_open(struct kunit *test)
 	/* Like a retransmitted SYN, the reply's SYN refreshes nothing. */
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, REPLY, TCPHDR_SYN, 5000, 0, 0),
 			NFCT_TRACK_IGNORE);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_SYN_SENT2);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_SYN_SENT2);
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_SYN | TCPHDR_ACK, 1000, 5001, 0),
 			NFCT_TRACK_ACCEPT);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_SYN_RECV);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_SYN_RECV);
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, REPLY, TCPHDR_ACK, 5001, 1001, 0),
 			NFCT_TRACK_ACCEPT);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.state, NFCT_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.state, NFCT_TCP_ESTABLISHED);
 	KUNIT_EXPECT_TRUE(test, test_bit(NFCT_ASSURED, &ct->status));
 	nfct_conn_put(ct);
 }
@@ -2324,8 +2327,8 @@ static void packet_pickup_needs_loose(struct kunit *test)
 	cn->tcp.loose = 1;
 	ct = conn_first(test, cn, TCPHDR_ACK, 1000, 5000);
 	KUNIT_ASSERT_NOT_NULL(test, ct);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.seen[ORIG].flags & both, both);
-	KUNIT_EXPECT_EQ(test, ct->proto.tcp.seen[REPLY].flags & both, both);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.seen[ORIG].flags & both, both);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->tcp.seen[REPLY].flags & both, both);
 	expect_timeout(test, ct, 300 * HZ);
 	/* Far out of any window, still accepted. */
 	KUNIT_EXPECT_EQ(test, conn_seg(test, cn, ct, ORIG, TCPHDR_ACK, 1000 + (1U << 30), 5000, 0),
@@ -2895,9 +2898,237 @@ static struct kunit_suite xt_suite = {
 	.test_cases = xt_cases,
 };
 
+/* IPv6: 2001:db8::1 -> 2001:db8::2, extension headers as given. */
+static const struct in6_addr v6_a = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+static const struct in6_addr v6_b = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } };
+
+/*
+ * An IPv6 packet whose first next header is @nexthdr, then @ext (the
+ * extension headers, their own next headers inside) and @l4.
+ */
+static struct sk_buff *build_ipv6(struct kunit *test, u8 nexthdr, const void *ext,
+				  unsigned int extlen, const void *l4, unsigned int l4len)
+{
+	struct sk_buff *skb = alloc_skb(sizeof(struct ipv6hdr) + extlen + l4len, GFP_KERNEL);
+	struct ipv6hdr *ip6h;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	ip6h = skb_put_zero(skb, sizeof(*ip6h));
+	ip6h->version = 6;
+	ip6h->nexthdr = nexthdr;
+	ip6h->hop_limit = 64;
+	ip6h->saddr = v6_a;
+	ip6h->daddr = v6_b;
+	ip6h->payload_len = htons(extlen + l4len);
+	skb_put_data(skb, ext, extlen);
+	skb_put_data(skb, l4, l4len);
+	skb_reset_network_header(skb);
+	return skb;
+}
+
+/* Hop-by-hop, destination options and AH are skipped to the TCP header. */
+static void ipv6_tuple_past_exthdrs(struct kunit *test)
+{
+	const u8 ext[] = {
+		NEXTHDR_DEST, 0, 1, 4, 0, 0, 0, 0,	/* hop-by-hop, PadN */
+		NEXTHDR_AUTH, 0, 1, 4, 0, 0, 0, 0,	/* destination options */
+		NEXTHDR_TCP, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1,	/* AH: (1 + 2) * 4 bytes */
+	};
+	struct tcphdr th = { .source = htons(40000), .dest = htons(80), .doff = 5, .syn = 1 };
+	struct sk_buff *skb = build_ipv6(test, NEXTHDR_HOP, ext, sizeof(ext), &th, sizeof(th));
+	struct nfct_tuple t, r;
+	unsigned int off;
+
+	KUNIT_ASSERT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), 0);
+	KUNIT_EXPECT_EQ(test, off, 40U + sizeof(ext));
+	KUNIT_EXPECT_EQ(test, t.l3, NFCT_L3_IPV6);
+	KUNIT_EXPECT_EQ(test, t.protonum, IPPROTO_TCP);
+	KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&t.src6, &v6_a));
+	KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&t.dst6, &v6_b));
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
+	KUNIT_EXPECT_EQ(test, ntohs(t.dport), 80);
+	KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &t));
+	KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&r.src6, &v6_b));
+	KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&r.dst6, &v6_a));
+	KUNIT_EXPECT_EQ(test, ntohs(r.sport), 80);
+	KUNIT_EXPECT_EQ(test, r.l3, NFCT_L3_IPV6);
+	kfree_skb(skb);
+}
+
+/*
+ * As ipv6_skip_exthdr: a chain ending in no-next-header, an extension
+ * header cut short, and a later fragment give no tuple; a first fragment
+ * and ESP (the L4 protocol, generic) do.
+ */
+static void ipv6_tuple_malformed_and_generic(struct kunit *test)
+{
+	const u8 none[] = { NEXTHDR_NONE, 0, 1, 4, 0, 0, 0, 0 };
+	const u8 cut[] = { NEXTHDR_UDP, 1, 1, 4, 0, 0 };	/* says 16 bytes */
+	const u8 later[] = { NEXTHDR_UDP, 0, 0, 8 | 1, 0, 0, 0, 7 };	/* offset 1, MF */
+	const u8 first[] = { NEXTHDR_UDP, 0, 0, 1, 0, 0, 0, 7 };	/* offset 0, MF */
+	struct udphdr uh = { .source = htons(5353), .dest = htons(53), .len = htons(8) };
+	const u8 esp[8] = { 0, 0, 0, 1 };
+	struct sk_buff *skb;
+	struct nfct_tuple t;
+	unsigned int off;
+
+	skb = build_ipv6(test, NEXTHDR_HOP, none, sizeof(none), &uh, sizeof(uh));
+	KUNIT_EXPECT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), -EINVAL);
+	kfree_skb(skb);
+	skb = build_ipv6(test, NEXTHDR_DEST, cut, sizeof(cut), NULL, 0);
+	KUNIT_EXPECT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), -EINVAL);
+	kfree_skb(skb);
+	skb = build_ipv6(test, NEXTHDR_FRAGMENT, later, sizeof(later), &uh, sizeof(uh));
+	KUNIT_EXPECT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), -EAGAIN);
+	kfree_skb(skb);
+	skb = build_ipv6(test, NEXTHDR_FRAGMENT, first, sizeof(first), &uh, sizeof(uh));
+	KUNIT_ASSERT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), 0);
+	KUNIT_EXPECT_EQ(test, t.protonum, IPPROTO_UDP);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 5353);
+	kfree_skb(skb);
+	skb = build_ipv6(test, NEXTHDR_ESP, NULL, 0, esp, sizeof(esp));
+	KUNIT_ASSERT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), 0);
+	KUNIT_EXPECT_EQ(test, t.protonum, IPPROTO_ESP);
+	KUNIT_EXPECT_PTR_EQ(test, nfct_l4proto_find(t.protonum), &nfct_l4proto_generic);
+	kfree_skb(skb);
+}
+
+/* An ICMPv6 error's quote, extension headers and all, and an echo's tuple. */
+static void ipv6_tuple_icmpv6(struct kunit *test)
+{
+	struct {
+		struct icmp6hdr ih;
+		struct ipv6hdr ip6h;
+		u8 dest[8];
+		struct udphdr uh;
+	} __packed err = {
+		.ih = { .icmp6_type = ICMPV6_DEST_UNREACH, .icmp6_code = 4 },
+		.ip6h = { .version = 6, .nexthdr = NEXTHDR_DEST, .saddr = v6_b, .daddr = v6_a },
+		.dest = { NEXTHDR_UDP, 0, 1, 4 },
+		.uh = { .source = htons(5353), .dest = htons(53) },
+	};
+	struct icmp6hdr echo = { .icmp6_type = ICMPV6_ECHO_REQUEST, .icmp6_identifier = htons(7) };
+	struct sk_buff *skb = build_ipv6(test, NEXTHDR_ICMP, NULL, 0, &err, sizeof(err));
+	struct nfct_tuple t, r;
+	unsigned int off;
+
+	KUNIT_ASSERT_EQ(test, nfct_tuple_from_quote(skb, 40 + sizeof(err.ih), &t), 0);
+	KUNIT_EXPECT_EQ(test, t.l3, NFCT_L3_IPV6);
+	KUNIT_EXPECT_EQ(test, t.protonum, IPPROTO_UDP);
+	KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&t.src6, &v6_b));
+	KUNIT_EXPECT_EQ(test, ntohs(t.dport), 53);
+	/* Cut before the UDP ports: no tuple. */
+	skb_trim(skb, skb->len - sizeof(err.uh));
+	KUNIT_EXPECT_EQ(test, nfct_tuple_from_quote(skb, 40 + sizeof(err.ih), &t), -EINVAL);
+	kfree_skb(skb);
+
+	skb = build_ipv6(test, NEXTHDR_ICMP, NULL, 0, &echo, sizeof(echo));
+	KUNIT_ASSERT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), 0);
+	KUNIT_EXPECT_EQ(test, t.icmp.type, ICMPV6_ECHO_REQUEST);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 7);
+	KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &t));
+	KUNIT_EXPECT_EQ(test, r.icmp.type, ICMPV6_ECHO_REPLY);
+	kfree_skb(skb);
+}
+
+static struct nfct_conn *make_conn6(struct kunit *test, u8 proto)
+{
+	struct nfct_tuple o = { .l3 = NFCT_L3_IPV6, .protonum = proto };
+	struct nfct_tuple r;
+	struct nfct_conn *ct;
+
+	o.src6 = v6_a;
+	o.dst6 = v6_b;
+	if (proto == IPPROTO_ICMPV6) {
+		o.sport = htons(119);
+		o.icmp.type = ICMPV6_ECHO_REQUEST;
+	} else {
+		o.sport = htons(38983);
+		o.dport = htons(6001);
+	}
+	KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &o));
+	ct = nfct_conn_alloc(&o, &r);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	ct->timeout = (u32)jiffies + 29 * HZ + HZ / 2;
+	ct->start_ns = ktime_get_real_ns();
+	set_bit(NFCT_ACCT, &ct->status);
+	set_bit(NFCT_TSTAMP, &ct->status);
+	atomic64_set(&ct->acct[NFCT_DIR_ORIGINAL].packets, 1);
+	atomic64_set(&ct->acct[NFCT_DIR_ORIGINAL].bytes, proto == IPPROTO_ICMPV6 ? 52 : 49);
+	return ct;
+}
+
+/* The lines nf_conntrack printed for the same flows (ipv6-reference.md, section 2). */
+static void ipv6_proc_lines(struct kunit *test)
+{
+	struct nfct_conn *udp = make_conn6(test, IPPROTO_UDP);
+	struct nfct_conn *icmp = make_conn6(test, IPPROTO_ICMPV6);
+
+	KUNIT_EXPECT_STREQ(test, format_conn(test, udp),
+		"ipv6     10 udp      17 29 src=2001:0db8:0000:0000:0000:0000:0000:0001 dst=2001:0db8:0000:0000:0000:0000:0000:0002 sport=38983 dport=6001 packets=1 bytes=49 [UNREPLIED] src=2001:0db8:0000:0000:0000:0000:0000:0002 dst=2001:0db8:0000:0000:0000:0000:0000:0001 sport=6001 dport=38983 packets=0 bytes=0 mark=0 zone=0 delta-time=0 use=2\n");
+	set_bit(NFCT_SEEN_REPLY, &icmp->status);
+	atomic64_set(&icmp->acct[NFCT_DIR_REPLY].packets, 1);
+	atomic64_set(&icmp->acct[NFCT_DIR_REPLY].bytes, 52);
+	KUNIT_EXPECT_STREQ(test, format_conn(test, icmp),
+		"ipv6     10 icmpv6   58 29 src=2001:0db8:0000:0000:0000:0000:0000:0001 dst=2001:0db8:0000:0000:0000:0000:0000:0002 type=128 code=0 id=119 packets=1 bytes=52 src=2001:0db8:0000:0000:0000:0000:0000:0002 dst=2001:0db8:0000:0000:0000:0000:0000:0001 type=129 code=0 id=119 packets=1 bytes=52 mark=0 zone=0 delta-time=0 use=2\n");
+	nfct_conn_put(icmp);
+	nfct_conn_put(udp);
+}
+
+/*
+ * Both families in one table: an IPv6 entry is found by either direction,
+ * and an IPv4 tuple that its first bytes resemble finds nothing. IPv4
+ * entries keep their size; an IPv6 node holds the 40-byte key.
+ */
+static void ipv6_table_and_sizes(struct kunit *test)
+{
+	struct nfct_net *cn = table_new(test);
+	struct nfct_conn *ct = make_conn6(test, IPPROTO_UDP);
+	struct nfct_conn *v4 = make_conn(test, IPPROTO_UDP);
+	struct nfct_tuple_node *n;
+	struct nfct_tuple t4 = {};
+	unsigned int proto_off = (u8 *)nfct_conn_proto(ct) - (u8 *)ct;
+
+	KUNIT_EXPECT_EQ(test, proto_off, offsetof(struct nfct_conn, tail) + 2 * 56);
+	KUNIT_EXPECT_GE(test, ksize(ct), proto_off + sizeof(struct nfct_udp_state));
+	KUNIT_EXPECT_LT(test, ksize(ct), proto_off + sizeof(struct nfct_tcp_state));
+	KUNIT_EXPECT_EQ(test, (u8 *)nfct_conn_proto(v4) - (u8 *)v4,
+			offsetof(struct nfct_conn, tail) + 2 * 32);
+
+	KUNIT_ASSERT_EQ(test, nfct_table_insert(cn, ct), 0);
+	rcu_read_lock();
+	n = nfct_table_lookup(cn, nfct_tuple_of(ct, NFCT_DIR_REPLY));
+	KUNIT_EXPECT_PTR_EQ(test, n, nfct_node(ct, NFCT_DIR_REPLY));
+	KUNIT_EXPECT_PTR_EQ(test, nfct_conn_of(n), ct);
+	n = nfct_table_lookup(cn, nfct_tuple_of(ct, NFCT_DIR_ORIGINAL));
+	KUNIT_EXPECT_PTR_EQ(test, n, nfct_node(ct, NFCT_DIR_ORIGINAL));
+	/* The same first 16 bytes but for the family. */
+	memcpy(&t4, nfct_tuple_of(ct, NFCT_DIR_ORIGINAL), NFCT_TUPLE_LEN_IPV4);
+	t4.l3 = NFCT_L3_IPV4;
+	KUNIT_EXPECT_NULL(test, nfct_table_lookup(cn, &t4));
+	rcu_read_unlock();
+	KUNIT_EXPECT_TRUE(test, nfct_table_delete(cn, ct));
+	nfct_conn_put(v4);
+	nfct_table_destroy(cn);
+}
+
+static struct kunit_case ipv6_cases[] = {
+	KUNIT_CASE(ipv6_tuple_past_exthdrs),
+	KUNIT_CASE(ipv6_tuple_malformed_and_generic),
+	KUNIT_CASE(ipv6_tuple_icmpv6),
+	KUNIT_CASE(ipv6_proc_lines),
+	KUNIT_CASE(ipv6_table_and_sizes),
+	{}
+};
+
+static struct kunit_suite ipv6_suite = {
+	.name = "nf_ct_ipv6",
+	.test_cases = ipv6_cases,
+};
+
 kunit_test_suites(&tuple_suite, &tcp_suite, &proc_suite, &table_suite,
 		  &hash_suite, &timeout_suite, &pkt_suite, &tcp_window_suite,
-		  &tcp_packet_suite, &xt_suite);
+		  &tcp_packet_suite, &xt_suite, &ipv6_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for nf_ct");
