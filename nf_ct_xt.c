@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iptables' `-m conntrack` (revisions 1, 2, 3) and `-m state` (revision 0)
- * for IPv4, answered from nf_ct's own verdict on the packet
+ * iptables' and ip6tables' `-m conntrack` (revisions 1, 2, 3) and `-m state`
+ * (revision 0), answered from nf_ct's own verdict on the packet
  * (nfct_packet_info()) instead of skb->_nfct.
  *
  * A module of its own, nf_ct_xt.ko, beside nf_ct.ko: nf_ct itself needs no
@@ -11,8 +11,7 @@
  * x_tables looks a match up in the family's own list before the
  * family-independent one, and the kernel's xt_conntrack and xt_state sit in
  * the latter (NFPROTO_UNSPEC). So while this module is loaded, every IPv4
- * rule loaded asks nf_ct, whatever was loaded first; IPv6 rules still go to
- * the kernel's. A rule keeps the match it was bound to until its table is
+ * and IPv6 rule loaded asks nf_ct, whatever was loaded first. A rule keeps the match it was bound to until its table is
  * replaced.
  *
  * Semantics are xt_conntrack's: a packet nf_ct has no entry for is INVALID,
@@ -103,10 +102,11 @@ static bool nfct_xt_fails(const struct xt_conntrack_mtinfo2 *info, u16 flag,
 	       hit == !!(info->invert_flags & flag);
 }
 
-static bool nfct_xt_addr(__be32 addr, const union nf_inet_addr *want,
-			 const union nf_inet_addr *mask)
+/* Does @t's address @addr (its source or destination) match @want under @mask? */
+static bool nfct_xt_addr(const struct nfct_tuple *t, const void *addr,
+			 const union nf_inet_addr *want, const union nf_inet_addr *mask)
 {
-	return !((addr ^ want->ip) & mask->ip);
+	return nfct_l3_of(t)->addr_match(addr, want, mask);
 }
 
 /**
@@ -150,16 +150,16 @@ bool nfct_xt_conntrack_eval(const void *matchinfo, u8 revision, u8 info,
 
 	if (nfct_xt_fails(i, XT_CONNTRACK_DIRECTION, info < IP_CT_IS_REPLY))
 		return false;
-	orig = &ct->tuplehash[NFCT_DIR_ORIGINAL].tuple;
-	repl = &ct->tuplehash[NFCT_DIR_REPLY].tuple;
+	orig = nfct_tuple_of(ct, NFCT_DIR_ORIGINAL);
+	repl = nfct_tuple_of(ct, NFCT_DIR_REPLY);
 	if (nfct_xt_fails(i, XT_CONNTRACK_ORIGSRC,
-			  nfct_xt_addr(orig->src, &i->origsrc_addr, &i->origsrc_mask)) ||
+			  nfct_xt_addr(orig, nfct_src(orig), &i->origsrc_addr, &i->origsrc_mask)) ||
 	    nfct_xt_fails(i, XT_CONNTRACK_ORIGDST,
-			  nfct_xt_addr(orig->dst, &i->origdst_addr, &i->origdst_mask)) ||
+			  nfct_xt_addr(orig, nfct_dst(orig), &i->origdst_addr, &i->origdst_mask)) ||
 	    nfct_xt_fails(i, XT_CONNTRACK_REPLSRC,
-			  nfct_xt_addr(repl->src, &i->replsrc_addr, &i->replsrc_mask)) ||
+			  nfct_xt_addr(repl, nfct_src(repl), &i->replsrc_addr, &i->replsrc_mask)) ||
 	    nfct_xt_fails(i, XT_CONNTRACK_REPLDST,
-			  nfct_xt_addr(repl->dst, &i->repldst_addr, &i->repldst_mask)))
+			  nfct_xt_addr(repl, nfct_dst(repl), &i->repldst_addr, &i->repldst_mask)))
 		return false;
 	if (nfct_xt_fails(i, XT_CONNTRACK_PROTO, orig->protonum == i->l4proto))
 		return false;
@@ -294,43 +294,48 @@ static bool nfct_xt_state_mt(const struct sk_buff *skb,
 	return nfct_xt_state_eval(par->matchinfo, info, ct);
 }
 
+#define NFCT_XT_MATCHES(fam)						\
+	{								\
+		.name		= "conntrack",				\
+		.revision	= 1,					\
+		.family		= fam,					\
+		.matchsize	= sizeof(struct xt_conntrack_mtinfo1),	\
+		.match		= nfct_xt_conntrack_mt,			\
+		.checkentry	= nfct_xt_conntrack_check,		\
+		.me		= THIS_MODULE,				\
+	},								\
+	{								\
+		.name		= "conntrack",				\
+		.revision	= 2,					\
+		.family		= fam,					\
+		.matchsize	= sizeof(struct xt_conntrack_mtinfo2),	\
+		.match		= nfct_xt_conntrack_mt,			\
+		.checkentry	= nfct_xt_conntrack_check,		\
+		.me		= THIS_MODULE,				\
+	},								\
+	{								\
+		.name		= "conntrack",				\
+		.revision	= 3,					\
+		.family		= fam,					\
+		.matchsize	= sizeof(struct xt_conntrack_mtinfo3),	\
+		.match		= nfct_xt_conntrack_mt,			\
+		.checkentry	= nfct_xt_conntrack_check,		\
+		.me		= THIS_MODULE,				\
+	},								\
+	{								\
+		.name		= "state",				\
+		.revision	= 0,					\
+		.family		= fam,					\
+		.matchsize	= sizeof(struct xt_state_info),		\
+		.match		= nfct_xt_state_mt,			\
+		.checkentry	= nfct_xt_state_check,			\
+		.me		= THIS_MODULE,				\
+	}
+
+/* The same for both families: the entry's family picks how addresses compare. */
 static struct xt_match nfct_xt_matches[] __read_mostly = {
-	{
-		.name		= "conntrack",
-		.revision	= 1,
-		.family		= NFPROTO_IPV4,
-		.matchsize	= sizeof(struct xt_conntrack_mtinfo1),
-		.match		= nfct_xt_conntrack_mt,
-		.checkentry	= nfct_xt_conntrack_check,
-		.me		= THIS_MODULE,
-	},
-	{
-		.name		= "conntrack",
-		.revision	= 2,
-		.family		= NFPROTO_IPV4,
-		.matchsize	= sizeof(struct xt_conntrack_mtinfo2),
-		.match		= nfct_xt_conntrack_mt,
-		.checkentry	= nfct_xt_conntrack_check,
-		.me		= THIS_MODULE,
-	},
-	{
-		.name		= "conntrack",
-		.revision	= 3,
-		.family		= NFPROTO_IPV4,
-		.matchsize	= sizeof(struct xt_conntrack_mtinfo3),
-		.match		= nfct_xt_conntrack_mt,
-		.checkentry	= nfct_xt_conntrack_check,
-		.me		= THIS_MODULE,
-	},
-	{
-		.name		= "state",
-		.revision	= 0,
-		.family		= NFPROTO_IPV4,
-		.matchsize	= sizeof(struct xt_state_info),
-		.match		= nfct_xt_state_mt,
-		.checkentry	= nfct_xt_state_check,
-		.me		= THIS_MODULE,
-	},
+	NFCT_XT_MATCHES(NFPROTO_IPV4),
+	NFCT_XT_MATCHES(NFPROTO_IPV6),
 };
 
 static int __init nfct_xt_init(void)

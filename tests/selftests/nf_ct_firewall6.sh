@@ -1,0 +1,94 @@
+#!/bin/bash
+# An IPv6 host firewall with ip6tables-legacy, its -m state and -m conntrack
+# answered by nf_ct (nf_ct_xt.ko registers them for IPv6 too): ESTABLISHED
+# and RELATED accepted, INVALID dropped, ICMPv6 accepted after that, policy
+# DROP. Neighbour discovery is UNTRACKED, so the INVALID rule leaves it
+# alone and the host still finds its neighbours; an ICMPv6 error is RELATED;
+# address options match on 128 bits with a prefix mask.
+. "$(dirname "$0")/lib.sh"
+require_nf_ct
+command -v ip6tables-legacy > /dev/null || tap_bail "ip6tables-legacy is not installed"
+
+kernel_ct_before=0
+grep -qE '^(nf_conntrack|xt_conntrack|xt_state) ' /proc/modules && kernel_ct_before=1
+xt_load
+
+ip6t() {	# NS ARGS...: ip6tables-legacy in NS
+	local ns=$1
+	shift
+	ip netns exec "$ns" ip6tables-legacy -w "$@"
+}
+
+pkts() {	# NS CHAIN RULENUM: the rule's packet counter
+	ip6t "$1" -L "$2" -v -x -n --line-numbers | awk -v n="$3" '$1 == n { print $2 }'
+}
+
+counter_above() {	# NS CHAIN RULENUM VALUE
+	[ "$(pkts "$1" "$2" "$3")" -gt "$4" ]
+}
+
+tcp_pong() {	# NS ADDR PORT
+	[ "$(echo ping | ip netns exec "$1" socat -t10 -T10 - "TCP6:[$2]:$3,connect-timeout=2" 2> /dev/null)" = pong ]
+}
+
+udp6_refused() {	# NS ADDR PORT SPORT: the ICMPv6 port unreachable reached the socket
+	[ "$(ip netns exec "$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("", int(sys.argv[3])))
+s.connect((sys.argv[1], int(sys.argv[2])))
+s.settimeout(10)
+s.send(b"ping\n")
+try:
+    print(s.recv(2048).decode().strip())
+except ConnectionRefusedError:
+    print("Connection refused")
+' "$2" "$3" "$4")" = "Connection refused" ]
+}
+
+tap_begin 9
+
+host=$(ns_add host) && peer=$(ns_add peer) || tap_bail "cannot create namespaces"
+ip link add veth0 netns "$host" type veth peer name veth0 netns "$peer" &&
+	ip -n "$host" addr add fd00:7::1/64 dev veth0 nodad &&
+	ip -n "$peer" addr add fd00:7::2/64 dev veth0 nodad &&
+	ip -n "$host" link set veth0 up && ip -n "$peer" link set veth0 up ||
+	tap_bail "cannot link namespaces"
+
+# Rules 1-4 count (no target); 5-7 are the firewall.
+ip6t "$host" -A INPUT -p ipv6-icmp -m conntrack --ctstate UNTRACKED &&
+	ip6t "$host" -A INPUT -p ipv6-icmp -m conntrack --ctstate RELATED &&
+	ip6t "$host" -A INPUT -m conntrack --ctstate ESTABLISHED --ctorigsrc fd00:7::/64 --ctrepldst fd00:7::1/128 &&
+	ip6t "$host" -A INPUT -m conntrack --ctstate ESTABLISHED --ctorigsrc fd00:8::/64 &&
+	ip6t "$host" -A INPUT -m state --state ESTABLISHED,RELATED -j ACCEPT &&
+	ip6t "$host" -A INPUT -m conntrack --ctstate INVALID -j DROP &&
+	ip6t "$host" -A INPUT -p ipv6-icmp -m conntrack --ctstate NEW,UNTRACKED -j ACCEPT &&
+	ip6t "$host" -P INPUT DROP || tap_bail "ip6tables-legacy refused the rules"
+
+ip netns exec "$peer" socat -t10 -T10 TCP6-LISTEN:8080,bind=[fd00:7::2],reuseaddr,fork SYSTEM:'read l; echo pong' &
+ip netns exec "$host" socat -T3 TCP6-LISTEN:9090,bind=[fd00:7::1],reuseaddr SYSTEM:'echo pong' &
+wait_for 20 listening "$peer" t 8080
+wait_for 20 listening "$host" t 9090
+
+tap_check "host: outbound TCP over IPv6 gets its answer" tcp_pong "$host" fd00:7::2 8080
+tap_check "host: neighbour discovery got through as UNTRACKED" counter_above "$host" INPUT 1 0
+tap_check "host: outbound ping -6 is answered" ip netns exec "$host" ping -6 -c1 -W2 fd00:7::2
+tap_check "host: unsolicited inbound TCP is dropped" not tcp_pong "$peer" fd00:7::1 9090
+tap_check "host: an ICMPv6 error for an open UDP flow gets through" udp6_refused "$host" fd00:7::2 5999 40999
+tap_check "host: it was RELATED" counter_above "$host" INPUT 2 0
+prefixes_match() { counter_above "$host" INPUT 3 0 && [ "$(pkts "$host" INPUT 4)" = 0 ]; }
+tap_check "host: --ctorigsrc/--ctrepldst match on IPv6 prefixes, and only them" prefixes_match
+
+if [ $kernel_ct_before = 1 ]; then
+	tap_skip "the kernel's tracker and matches stayed unloaded (they were loaded before the test)"
+else
+	tap_check "the kernel's tracker and matches stayed unloaded" \
+		not grep -qE '^(nf_conntrack|xt_conntrack|xt_state) ' /proc/modules
+fi
+rules=7
+if [ $our_xt = 1 ]; then
+	tap_check "nf_ct_xt holds all $rules rules" test "$(cat /sys/module/nf_ct_xt/refcnt)" = $rules
+else
+	tap_check "nf_ct_xt holds at least $rules rules" test "$(cat /sys/module/nf_ct_xt/refcnt)" -ge $rules
+fi
+tap_end
