@@ -294,52 +294,60 @@ static bool nfct_xt_state_mt(const struct sk_buff *skb,
 	return nfct_xt_state_eval(par->matchinfo, info, ct);
 }
 
-#define NFCT_XT_MATCHES(fam)						\
-	{								\
-		.name		= "conntrack",				\
-		.revision	= 1,					\
-		.family		= fam,					\
-		.matchsize	= sizeof(struct xt_conntrack_mtinfo1),	\
-		.match		= nfct_xt_conntrack_mt,			\
-		.checkentry	= nfct_xt_conntrack_check,		\
-		.me		= THIS_MODULE,				\
-	},								\
-	{								\
-		.name		= "conntrack",				\
-		.revision	= 2,					\
-		.family		= fam,					\
-		.matchsize	= sizeof(struct xt_conntrack_mtinfo2),	\
-		.match		= nfct_xt_conntrack_mt,			\
-		.checkentry	= nfct_xt_conntrack_check,		\
-		.me		= THIS_MODULE,				\
-	},								\
-	{								\
-		.name		= "conntrack",				\
-		.revision	= 3,					\
-		.family		= fam,					\
-		.matchsize	= sizeof(struct xt_conntrack_mtinfo3),	\
-		.match		= nfct_xt_conntrack_mt,			\
-		.checkentry	= nfct_xt_conntrack_check,		\
-		.me		= THIS_MODULE,				\
-	},								\
-	{								\
-		.name		= "state",				\
-		.revision	= 0,					\
-		.family		= fam,					\
-		.matchsize	= sizeof(struct xt_state_info),		\
-		.match		= nfct_xt_state_mt,			\
-		.checkentry	= nfct_xt_state_check,			\
-		.me		= THIS_MODULE,				\
-	}
-
-/* The same for both families: the entry's family picks how addresses compare. */
-static struct xt_match nfct_xt_matches[] __read_mostly = {
-	NFCT_XT_MATCHES(NFPROTO_IPV4),
-	NFCT_XT_MATCHES(NFPROTO_IPV6),
+/*
+ * IPv4's, then the same for IPv6, copied by nfct_xt_init(): the entry's
+ * family picks how addresses compare.
+ */
+#define NFCT_XT_PER_FAMILY	4
+static struct xt_match nfct_xt_matches[2 * NFCT_XT_PER_FAMILY] __read_mostly = {
+	{
+		.name		= "conntrack",
+		.revision	= 1,
+		.family		= NFPROTO_IPV4,
+		.matchsize	= sizeof(struct xt_conntrack_mtinfo1),
+		.match		= nfct_xt_conntrack_mt,
+		.checkentry	= nfct_xt_conntrack_check,
+		.me		= THIS_MODULE,
+	},
+	{
+		.name		= "conntrack",
+		.revision	= 2,
+		.family		= NFPROTO_IPV4,
+		.matchsize	= sizeof(struct xt_conntrack_mtinfo2),
+		.match		= nfct_xt_conntrack_mt,
+		.checkentry	= nfct_xt_conntrack_check,
+		.me		= THIS_MODULE,
+	},
+	{
+		.name		= "conntrack",
+		.revision	= 3,
+		.family		= NFPROTO_IPV4,
+		.matchsize	= sizeof(struct xt_conntrack_mtinfo3),
+		.match		= nfct_xt_conntrack_mt,
+		.checkentry	= nfct_xt_conntrack_check,
+		.me		= THIS_MODULE,
+	},
+	{
+		.name		= "state",
+		.revision	= 0,
+		.family		= NFPROTO_IPV4,
+		.matchsize	= sizeof(struct xt_state_info),
+		.match		= nfct_xt_state_mt,
+		.checkentry	= nfct_xt_state_check,
+		.me		= THIS_MODULE,
+	},
 };
 
 static int __init nfct_xt_init(void)
 {
+	unsigned int i;
+
+	for (i = 0; i < NFCT_XT_PER_FAMILY; i++) {
+		/* Its name is const: copied as memory. */
+		memcpy(&nfct_xt_matches[NFCT_XT_PER_FAMILY + i], &nfct_xt_matches[i],
+		       sizeof(nfct_xt_matches[i]));
+		nfct_xt_matches[NFCT_XT_PER_FAMILY + i].family = NFPROTO_IPV6;
+	}
 	return xt_register_matches(nfct_xt_matches, ARRAY_SIZE(nfct_xt_matches));
 }
 
