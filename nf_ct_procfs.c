@@ -38,6 +38,9 @@ static void nfct_seq_print_tuple(struct seq_file *s, const struct nfct_tuple *t)
 	case IPPROTO_UDPLITE:
 		seq_printf(s, "sport=%hu dport=%hu ", ntohs(t->sport), ntohs(t->dport));
 		break;
+	case IPPROTO_GRE:
+		seq_printf(s, "srckey=0x%x dstkey=0x%x ", ntohs(t->sport), ntohs(t->dport));
+		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
 		seq_printf(s, "type=%u code=%u id=%u ", t->icmp.type, t->icmp.code,
@@ -72,6 +75,8 @@ void nfct_seq_print_conn(struct seq_file *s, const struct nfct_conn *ct,
 		   orig->protonum, (long)nfct_expires(ct) / HZ);
 	if (l4->state_name)
 		seq_printf(s, "%s ", l4->state_name(ct));
+	if (l4->print)
+		l4->print(s, ct);
 	nfct_seq_print_tuple(s, orig);
 	nfct_seq_print_acct(s, ct, NFCT_DIR_ORIGINAL);
 	if (!test_bit(NFCT_SEEN_REPLY, &ct->status))

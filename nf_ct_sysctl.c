@@ -42,6 +42,8 @@ static void nfct_sysctl_defaults(struct nfct_net *cn)
 	to->udp_stream = 120 * HZ;
 	to->icmp = 30 * HZ;
 	to->icmpv6 = 30 * HZ;
+	to->gre = 30 * HZ;
+	to->gre_stream = 180 * HZ;
 	to->generic = 600 * HZ;
 	cn->acct = 1;
 	cn->timestamp = 1;
@@ -92,6 +94,8 @@ enum nfct_sysctl_index {
 	NFCT_SYSCTL_UDP_STREAM,
 	NFCT_SYSCTL_ICMP,
 	NFCT_SYSCTL_ICMPV6,
+	NFCT_SYSCTL_GRE,
+	NFCT_SYSCTL_GRE_STREAM,
 	NFCT_SYSCTL_GENERIC,
 #ifdef CONFIG_FAULT_INJECTION
 	NFCT_SYSCTL_FAULT_SITE,
@@ -223,6 +227,8 @@ static const struct ctl_table nfct_sysctl_template[NFCT_SYSCTL_MAX + 1] = {
 	[NFCT_SYSCTL_UDP_STREAM]	= NFCT_TIMEOUT("udp_timeout_stream"),
 	[NFCT_SYSCTL_ICMP]		= NFCT_TIMEOUT("icmp_timeout"),
 	[NFCT_SYSCTL_ICMPV6]		= NFCT_TIMEOUT("icmpv6_timeout"),
+	[NFCT_SYSCTL_GRE]		= NFCT_TIMEOUT("gre_timeout"),
+	[NFCT_SYSCTL_GRE_STREAM]	= NFCT_TIMEOUT("gre_timeout_stream"),
 	[NFCT_SYSCTL_GENERIC]		= NFCT_TIMEOUT("generic_timeout"),
 #ifdef CONFIG_FAULT_INJECTION
 	/* Failures on purpose (nf_ct_fault.h): which site, how many calls. */
@@ -283,6 +289,8 @@ static void nfct_sysctl_bind(struct ctl_table *t, struct nfct_net *cn)
 	t[NFCT_SYSCTL_UDP_STREAM].data = &to->udp_stream;
 	t[NFCT_SYSCTL_ICMP].data = &to->icmp;
 	t[NFCT_SYSCTL_ICMPV6].data = &to->icmpv6;
+	t[NFCT_SYSCTL_GRE].data = &to->gre;
+	t[NFCT_SYSCTL_GRE_STREAM].data = &to->gre_stream;
 	t[NFCT_SYSCTL_GENERIC].data = &to->generic;
 #ifdef CONFIG_FAULT_INJECTION
 	t[NFCT_SYSCTL_FAULT_SITE].data = &cn->fault.site;

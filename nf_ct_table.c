@@ -39,6 +39,8 @@ static const char *const nfct_conn_cache_names[NFCT_L3_MAX][2] = {
 
 static unsigned int nfct_conn_size(const struct nfct_l3proto *l3, bool tcp)
 {
+	/* Every protocol but TCP fits in the small entry. */
+	BUILD_BUG_ON(sizeof(struct nfct_gre_state) > sizeof(struct nfct_udp_state));
 	return offsetof(struct nfct_conn, tail) + 2 * l3->node_size +
 	       (tcp ? sizeof(struct nfct_tcp_state) : sizeof(struct nfct_udp_state));
 }

@@ -19,6 +19,7 @@ const struct nfct_l4proto *const nfct_l4protos[U8_MAX + 1] = {
 	[IPPROTO_UDPLITE]	= &nfct_l4proto_udplite,
 	[IPPROTO_ICMP]		= &nfct_l4proto_icmp,
 	[IPPROTO_ICMPV6]	= &nfct_l4proto_icmpv6,
+	[IPPROTO_GRE]		= &nfct_l4proto_gre,
 };
 EXPORT_SYMBOL_IF_KUNIT(nfct_l4protos);
 
@@ -101,7 +102,8 @@ EXPORT_SYMBOL_IF_KUNIT(nfct_tuple_from_skb);
  *	are filled in
  *
  * A quote holds at least 8 bytes of L4 (RFC 792), and that is all this
- * needs. Other protocols have no L4 part in their tuple.
+ * needs; GRE's is read as a packet's is, as nf_conntrack reads it. Other
+ * protocols have no L4 part in their tuple.
  *
  * Return: 0, or -EINVAL if those 8 bytes are not there.
  */
@@ -130,6 +132,11 @@ int nfct_tuple_l4(const struct sk_buff *skb, unsigned int off, struct nfct_tuple
 		t->sport = ih->un.echo.id;
 		t->icmp.type = ih->type;
 		t->icmp.code = ih->code;
+		break;
+	case IPPROTO_GRE:
+		/* As a packet: a quoted PPTP call has its call id, or no tuple. */
+		if (!nfct_l4proto_gre.pkt_to_tuple(skb, off, t))
+			return -EINVAL;
 		break;
 	}
 	return 0;

@@ -158,6 +158,12 @@ struct nfct_udp_state {
 	unsigned long stream_ts;	/* jiffies after which a reply assures */
 };
 
+/* The timeouts a GRE entry was made with, in jiffies (no bigger than UDP's). */
+struct nfct_gre_state {
+	u32 timeout;			/* until a reply */
+	u32 stream_timeout;		/* after */
+};
+
 struct nfct_counter {
 	atomic64_t packets;
 	atomic64_t bytes;
@@ -166,6 +172,7 @@ struct nfct_counter {
 union nfct_proto_state {
 	struct nfct_tcp_state tcp;
 	struct nfct_udp_state udp;
+	struct nfct_gre_state gre;
 };
 
 /*
@@ -233,6 +240,14 @@ struct nfct_l4proto {
 		     unsigned int off, unsigned int hook);
 	/* The protocol's state column in the proc line, or NULL. */
 	const char *(*state_name)(const struct nfct_conn *ct);
+	/* Optional: more of the protocol's state, printed in its place. */
+	void (*print)(struct seq_file *s, const struct nfct_conn *ct);
+	/*
+	 * Optional: is a packet of this tuple, of the tracker's family, one
+	 * nf_conntrack marks UNTRACKED (neighbour discovery)? Its error hook
+	 * accepted it; the verdict is asked of the tuple, with no record.
+	 */
+	bool (*untracked)(const struct nfct_tuple *t);
 	/* Optional: may the GC evict this ASSURED entry from a full table? */
 	bool (*can_early_drop)(const struct nfct_conn *ct);
 	/* Two packets creating the same entry at once may share the winner's. */
@@ -253,6 +268,8 @@ struct nfct_timeouts {
 	int udp_stream;
 	int icmp;
 	int icmpv6;
+	int gre;
+	int gre_stream;
 	int generic;
 };
 
@@ -375,6 +392,7 @@ unsigned int nfct_pkt_hold(struct nfct_net *cn, const struct sk_buff *skb,
 			   struct nfct_conn *ct, u8 info);
 unsigned int nfct_pkt_invalid(struct nfct_net *cn, const struct sk_buff *skb);
 unsigned long nfct_pkt_take_cause(void);
+unsigned long nfct_pkt_take_last(void);
 struct nfct_conn *nfct_pkt_cause(const struct nfct_net *cn, unsigned long key,
 				 const struct nfct_tuple *quoted, __be16 id,
 				 u8 *info);
@@ -453,6 +471,7 @@ extern const struct nfct_l4proto nfct_l4proto_udp;
 extern const struct nfct_l4proto nfct_l4proto_udplite;
 extern const struct nfct_l4proto nfct_l4proto_icmp;
 extern const struct nfct_l4proto nfct_l4proto_icmpv6;
+extern const struct nfct_l4proto nfct_l4proto_gre;
 extern const struct nfct_l4proto nfct_l4proto_generic;
 
 /* nf_ct_gc.c */
@@ -503,6 +522,14 @@ static inline bool nfct_conn_confirmed(const struct nfct_conn *ct)
 static inline const struct nfct_l3proto *nfct_l3_of(const struct nfct_tuple *t)
 {
 	return nfct_l3protos[t->l3];
+}
+
+/* A packet of @t that its tracker leaves UNTRACKED in its family. */
+static inline bool nfct_l4_untracked(const struct nfct_tuple *t)
+{
+	const struct nfct_l4proto *l4 = nfct_l4proto_find(t->protonum);
+
+	return l4->untracked && l4->l3 == nfct_l3_of(t) && l4->untracked(t);
 }
 
 /* Bytes of @t that are its key: all that an entry stores of it. */

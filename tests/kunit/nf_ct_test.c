@@ -1211,6 +1211,9 @@ static struct nfct_net *timeouts_net(struct kunit *test)
 	cn->timeouts.udp = 2000;
 	cn->timeouts.udp_stream = 3000;
 	cn->timeouts.icmp = 4000;
+	cn->timeouts.icmpv6 = 4500;
+	cn->timeouts.gre = 7000;
+	cn->timeouts.gre_stream = 8000;
 	cn->timeouts.generic = 5000;
 	return cn;
 }
@@ -1307,14 +1310,18 @@ static void timeout_icmp_and_generic(struct kunit *test)
 {
 	struct nfct_net *cn = timeouts_net(test);
 	struct icmphdr ih = { .type = ICMP_ECHO, .un.echo.id = htons(7) };
-	u8 gre[4] = {};
+	u8 gre[4] = {}, other[4] = {};
 	struct nfct_conn *ct;
 
 	ct = track(test, cn, NULL, IPPROTO_ICMP, &ih, sizeof(ih), NFCT_DIR_ORIGINAL);
 	expect_timeout(test, ct, 4000);
 	nfct_conn_put(ct);
-	ct = track(test, cn, NULL, IPPROTO_GRE, gre, sizeof(gre), NFCT_DIR_ORIGINAL);
+	/* An experimental protocol (253) is generic; GRE has its own. */
+	ct = track(test, cn, NULL, 253, other, sizeof(other), NFCT_DIR_ORIGINAL);
 	expect_timeout(test, ct, 5000);
+	nfct_conn_put(ct);
+	ct = track(test, cn, NULL, IPPROTO_GRE, gre, sizeof(gre), NFCT_DIR_ORIGINAL);
+	expect_timeout(test, ct, 7000);
 	nfct_conn_put(ct);
 }
 
@@ -3112,6 +3119,70 @@ static void ipv6_table_and_sizes(struct kunit *test)
 	nfct_table_destroy(cn);
 }
 
+/*
+ * GRE as nf_conntrack without the PPTP helper: version 0 has no keys,
+ * version 1 carrying PPP is keyed by its call id, version 1 carrying
+ * anything else has no tuple; the line shows the entry's two timeouts.
+ */
+static void gre_tuple_and_line(struct kunit *test)
+{
+	const u8 v0[] = { 0x00, 0x00, 0x08, 0x00, 0x45, 0, 0, 0 };
+	const u8 v1_ppp[] = { 0x20, 0x01, 0x88, 0x0b, 0x00, 0x00, 0x12, 0x34, 0, 0, 0, 1 };
+	const u8 v1_ip[] = { 0x20, 0x01, 0x08, 0x00, 0x00, 0x00, 0x12, 0x34 };
+	struct nfct_net *cn = kunit_kzalloc(test, sizeof(*cn), GFP_KERNEL);
+	struct sk_buff *skb;
+	struct nfct_tuple t, r;
+	struct nfct_conn *ct;
+	unsigned int off;
+
+	KUNIT_ASSERT_NOT_NULL(test, cn);
+	skb = build_ipv4(test, IPPROTO_GRE, v0, sizeof(v0));
+	KUNIT_ASSERT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), 0);
+	KUNIT_EXPECT_EQ(test, t.sport, 0);
+	KUNIT_EXPECT_EQ(test, t.dport, 0);
+	kfree_skb(skb);
+	skb = build_ipv4(test, IPPROTO_GRE, v1_ip, sizeof(v1_ip));
+	KUNIT_EXPECT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), -EINVAL);
+	kfree_skb(skb);
+	skb = build_ipv4(test, IPPROTO_GRE, v1_ppp, sizeof(v1_ppp));
+	KUNIT_ASSERT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), 0);
+	KUNIT_EXPECT_EQ(test, ntohs(t.dport), 0x1234);
+	KUNIT_EXPECT_EQ(test, t.sport, 0);
+	KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &t));
+	KUNIT_EXPECT_EQ(test, ntohs(r.sport), 0x1234);
+
+	cn->timeouts.gre = 30 * HZ;
+	cn->timeouts.gre_stream = 180 * HZ;
+	ct = nfct_conn_alloc(&t, &r);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_ASSERT_TRUE(test, nfct_l4proto_gre.new(ct, skb, off, cn));
+	/* Later sysctl writes do not change an entry's own timeouts. */
+	cn->timeouts.gre = 5 * HZ;
+	KUNIT_EXPECT_EQ(test, nfct_l4proto_gre.packet(ct, skb, off, NFCT_DIR_ORIGINAL, cn),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_GT(test, nfct_expires(ct), 29 * HZ);
+	KUNIT_EXPECT_FALSE(test, test_bit(NFCT_ASSURED, &ct->status));
+	set_bit(NFCT_SEEN_REPLY, &ct->status);
+	nfct_l4proto_gre.packet(ct, skb, off, NFCT_DIR_ORIGINAL, cn);
+	KUNIT_EXPECT_TRUE(test, test_bit(NFCT_ASSURED, &ct->status));
+	KUNIT_EXPECT_GT(test, nfct_expires(ct), 179 * HZ);
+	ct->timeout = (u32)jiffies + 179 * HZ + HZ / 2;
+	KUNIT_EXPECT_STREQ(test, format_conn(test, ct),
+		"ipv4     2 gre      47 179 timeout=30, stream_timeout=180 src=10.1.1.3 dst=10.1.1.80 srckey=0x0 dstkey=0x1234 src=10.1.1.80 dst=10.1.1.3 srckey=0x1234 dstkey=0x0 [ASSURED] mark=0 zone=0 use=2\n");
+	nfct_conn_put(ct);
+	kfree_skb(skb);
+}
+
+static struct kunit_case gre_cases[] = {
+	KUNIT_CASE(gre_tuple_and_line),
+	{}
+};
+
+static struct kunit_suite gre_suite = {
+	.name = "nf_ct_gre",
+	.test_cases = gre_cases,
+};
+
 static struct kunit_case ipv6_cases[] = {
 	KUNIT_CASE(ipv6_tuple_past_exthdrs),
 	KUNIT_CASE(ipv6_tuple_malformed_and_generic),
@@ -3128,7 +3199,7 @@ static struct kunit_suite ipv6_suite = {
 
 kunit_test_suites(&tuple_suite, &tcp_suite, &proc_suite, &table_suite,
 		  &hash_suite, &timeout_suite, &pkt_suite, &tcp_window_suite,
-		  &tcp_packet_suite, &xt_suite, &ipv6_suite);
+		  &tcp_packet_suite, &xt_suite, &ipv6_suite, &gre_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for nf_ct");

@@ -50,9 +50,12 @@ std::string ProcEntry::key() const {
     k << t.src << ' ' << t.dst;
     if (t.sport) k << " sport=" << *t.sport << " dport=" << *t.dport;
     if (t.type) k << " type=" << *t.type << " code=" << *t.code << " id=" << *t.id;
+    if (t.srckey) k << " srckey=" << *t.srckey << " dstkey=" << t.dstkey.value_or(0);
     if (t.packets) k << " packets=" << *t.packets << " bytes=" << *t.bytes;
   };
-  k << l3 << ' ' << l4num << ' ' << state << " | ";
+  k << l3 << ' ' << l4num << ' ' << state;
+  if (gre_timeout) k << " timeout=" << *gre_timeout << " stream_timeout=" << gre_stream_timeout.value_or(0);
+  k << " | ";
   tuple(orig);
   k << " | ";
   tuple(reply);
@@ -132,8 +135,18 @@ std::optional<ProcEntry> parse_proc_line(std::string_view line, std::string* err
     } else if (k == "use") {
       if (!to_number(v, e.use)) return fail("bad use");
       if (i + 1 != w.size()) return fail("use= is not last");
-    } else if (k == "zone-orig" || k == "zone-reply" || k == "secctx" || k == "srckey" || k == "dstkey" ||
-               k == "timeout" || k == "stream_timeout") {
+    } else if ((k == "srckey" || k == "dstkey") && t) {
+      unsigned n;
+      if (v.substr(0, 2) != "0x") return fail("bad gre key");
+      auto [p, ec] = std::from_chars(v.data() + 2, v.data() + v.size(), n, 16);
+      if (ec != std::errc() || p != v.data() + v.size()) return fail("bad gre key");
+      (k == "srckey" ? t->srckey : t->dstkey) = n;
+    } else if ((k == "timeout" || k == "stream_timeout") && !t) {
+      unsigned n;
+      if (!v.empty() && v.back() == ',') v.remove_suffix(1);
+      if (!to_number(v, n)) return fail("bad gre timeout");
+      (k == "timeout" ? e.gre_timeout : e.gre_stream_timeout) = n;
+    } else if (k == "zone-orig" || k == "zone-reply" || k == "secctx") {
       // Printed by configurations nf_ct does not use; accepted so the kernel's lines parse.
     } else {
       return fail("unknown key " + std::string(k));

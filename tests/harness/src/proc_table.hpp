@@ -13,6 +13,7 @@ struct ProcTuple {
   std::string src, dst;
   std::optional<uint16_t> sport, dport;         // TCP, UDP, UDP-Lite, SCTP, DCCP
   std::optional<unsigned> type, code, id;       // ICMP
+  std::optional<unsigned> srckey, dstkey;       // GRE
   std::optional<uint64_t> packets, bytes;       // with accounting on
   bool operator==(const ProcTuple&) const = default;
 };
@@ -24,6 +25,7 @@ struct ProcEntry {
   unsigned l4num = 0;
   std::optional<long> timeout;  // absent for offloaded entries
   std::string state;            // TCP (and other stateful protocols); empty otherwise
+  std::optional<unsigned> gre_timeout, gre_stream_timeout;  // GRE's "timeout=30, stream_timeout=180"
   ProcTuple orig, reply;
   bool unreplied = false;
   bool assured = false;

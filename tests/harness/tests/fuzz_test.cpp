@@ -241,12 +241,27 @@ class Frames {
     return p;
   }
 
-  // Not SCTP, DCCP or GRE: nf_conntrack has trackers of their own for them,
+  // GRE: version 0 tunnels, PPTP calls (version 1 carrying PPP) on a few
+  // call ids, version 1 carrying something else, headers cut short.
+  Bytes gre() {
+    static constexpr uint16_t flags[] = {0x0000, 0x2001, 0x3081, 0x0001};
+    const unsigned f = chance(80) ? flags[pick(4)] : pick(65536);
+    const unsigned proto = chance(70) ? 0x880b : chance(50) ? 0x0800 : pick(65536);
+    Bytes g = {static_cast<uint8_t>(f >> 8), static_cast<uint8_t>(f), static_cast<uint8_t>(proto >> 8),
+               static_cast<uint8_t>(proto), 0, 4, 0x40, static_cast<uint8_t>(pick(4))};
+    Bytes rest = random_bytes(pick(12));
+    g.insert(g.end(), rest.begin(), rest.end());
+    if (chance(10)) g.resize(pick(8));
+    return ip(IPPROTO_GRE, src(), dst(), g);
+  }
+
+  // Not SCTP or DCCP: nf_conntrack has trackers of their own for them,
   // nf_ct tracks them as generic until it has them too (README).
   Bytes other() {
     static constexpr uint8_t protos[] = {50, 51, 58, 41, 4, 2, 0, 255, 136, 103};
     uint8_t proto = chance(70) ? protos[pick(10)] : static_cast<uint8_t>(pick(256));
-    if (proto == IPPROTO_SCTP || proto == IPPROTO_DCCP || proto == IPPROTO_GRE) proto = 253;
+    if (proto == IPPROTO_GRE || chance(15)) return gre();
+    if (proto == IPPROTO_SCTP || proto == IPPROTO_DCCP) proto = 253;
     return ip(proto, src(), dst(), random_bytes(pick(40)));
   }
 

@@ -94,3 +94,26 @@ TEST(ProcTable, KeyIgnoresUseAndClocks) {
   EXPECT_EQ(a->key(), b->key());
   EXPECT_NE(a->key(), c->key());
 }
+
+// GRE's keys (hex) and the timeouts its entry was made with are part of what
+// two tables are compared by.
+TEST(ProcTable, ParsesGreKeysAndTimeouts) {
+  const std::string line =
+      "ipv4     2 gre      47 179 timeout=30, stream_timeout=180 src=10.1.1.3 dst=10.1.1.80 srckey=0x0 "
+      "dstkey=0x1234 src=10.1.1.80 dst=10.1.1.3 srckey=0x1234 dstkey=0x0 [ASSURED] mark=0 zone=0 use=2";
+  auto e = parse_proc_line(line);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->gre_timeout, 30u);
+  EXPECT_EQ(e->gre_stream_timeout, 180u);
+  EXPECT_EQ(e->orig.dstkey, 0x1234u);
+  EXPECT_EQ(e->reply.srckey, 0x1234u);
+  EXPECT_EQ(e->orig.srckey, 0u);
+  auto other = parse_proc_line(
+      "ipv4     2 gre      47 179 timeout=30, stream_timeout=180 src=10.1.1.3 dst=10.1.1.80 srckey=0x0 "
+      "dstkey=0x1235 src=10.1.1.80 dst=10.1.1.3 srckey=0x1235 dstkey=0x0 [ASSURED] mark=0 zone=0 use=2");
+  ASSERT_TRUE(other);
+  EXPECT_NE(e->key(), other->key());
+  EXPECT_FALSE(parse_proc_line(
+      "ipv4     2 gre      47 179 src=10.1.1.3 dst=10.1.1.80 srckey=12 dstkey=0x0 src=10.1.1.80 dst=10.1.1.3 "
+      "srckey=0x0 dstkey=0x0 mark=0 zone=0 use=2"));
+}
