@@ -34,7 +34,11 @@
  * is about to send is about, so that the error finds that packet's record,
  * and its entry confirmed or not, as nf_conntrack's nf_ct_attach() gives it
  * (nfct_pkt_cause). Without it such an error about an unconfirmed entry is
- * INVALID.
+ * INVALID. IPv6 has no such tracepoint in 6.1: an ICMPv6 error made here
+ * takes the last record made on its CPU instead (nfct_pkt_take_last), which
+ * is its cause's when the cause got a record on the way in and nothing
+ * else did since, as on the forward and input paths; the quote must match
+ * that record all the same.
  */
 #include <linux/ip.h>
 #include <linux/skbuff.h>
@@ -174,6 +178,9 @@ static bool nfct_pkt_unlink(struct nfct_pkt *p)
 	return !rhashtable_remove_fast(&nfct_pkts, &p->node, nfct_pkt_params);
 }
 
+/* The key of the last record made on each CPU (nfct_pkt_take_last). */
+static DEFINE_PER_CPU(unsigned long, nfct_last_record);
+
 /**
  * nfct_pkt_attach - remember @ct and @info for @skb until it is confirmed
  * @cn: the netns the packet is in
@@ -217,6 +224,7 @@ int nfct_pkt_attach(struct nfct_net *cn, const struct sk_buff *skb,
 			nfct_pkt_free(old);
 	}
 	rcu_read_unlock();
+	this_cpu_write(nfct_last_record, p->skb);
 	if (!delayed_work_pending(&nfct_pkt_reaper))
 		queue_delayed_work(system_power_efficient_wq, &nfct_pkt_reaper,
 				   NFCT_PKT_REAP_EVERY);
@@ -351,6 +359,8 @@ u8 nfct_packet_lookup(struct nfct_net *cn, const struct sk_buff *skb,
 		*ctp = nfct_conn_of(n);
 		return nfct_info_of(n);
 	}
+	if (nfct_l4_untracked(&t))
+		return IP_CT_UNTRACKED;
 	if (!nfct_tuple_invert(&inv, &t))
 		return NFCT_INFO_INVALID;
 	n = nfct_table_lookup(cn, &inv);
@@ -439,6 +449,12 @@ static void nfct_pkt_find_icmp_send(struct tracepoint *tp, void *priv)
 unsigned long nfct_pkt_take_cause(void)
 {
 	return this_cpu_xchg(nfct_icmp_cause, 0);
+}
+
+/* At LOCAL_OUT, for an ICMPv6 error: the key of the last record made on this CPU. */
+unsigned long nfct_pkt_take_last(void)
+{
+	return this_cpu_xchg(nfct_last_record, 0);
 }
 
 /**

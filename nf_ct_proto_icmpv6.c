@@ -76,6 +76,11 @@ static enum nfct_track nfct_icmpv6_packet(struct nfct_conn *ct,
 /* Neighbour discovery and MLD: nf_conntrack's noct_valid_new. */
 static bool nfct_icmpv6_untracked(u8 type)
 {
+	/*
+	 * Asked again for every such packet that rules look at, rather than
+	 * a record made for each: they are many (every link's RS, DAD and MLD)
+	 * and never anything else.
+	 */
 	switch (type) {
 	case ICMPV6_MGM_QUERY:
 	case ICMPV6_MGM_REPORT:
@@ -90,16 +95,29 @@ static bool nfct_icmpv6_untracked(u8 type)
 	return false;
 }
 
-/* The error quoting a packet at @qoff: RELATED to its entry, or no one's. */
+/*
+ * The error quoting a packet at @qoff: RELATED to its entry, or no one's.
+ * One this host makes (LOCAL_OUT) may be about a packet whose entry is not
+ * confirmed yet, and is RELATED to that entry as nf_ct_attach() makes it:
+ * the cause's record is the last one made on this CPU (nf_ct_pkt.c).
+ */
 static int nfct_icmpv6_quoting(struct nfct_net *cn, struct sk_buff *skb,
-			       unsigned int qoff)
+			       unsigned int qoff, unsigned int hook)
 {
+	unsigned long cause = hook == NF_INET_LOCAL_OUT ? nfct_pkt_take_last() : 0;
 	struct nfct_tuple quoted, t;
+	struct nfct_conn *ct;
 	int verdict;
+	u8 info;
 
 	if (nfct_tuple_from_quote(skb, qoff, &quoted) ||
 	    !nfct_tuple_invert(&t, &quoted))
 		goto error;
+	if (cause) {
+		ct = nfct_pkt_cause(cn, cause, &quoted, 0, &info);
+		if (ct)
+			return nfct_pkt_hold(cn, skb, ct, info);
+	}
 	verdict = nfct_icmp_related(cn, skb, &t);
 	if (verdict >= 0)
 		return verdict;
@@ -115,7 +133,7 @@ error:
  * inverted, INVALID.
  */
 static int nfct_icmpv6_redirect(struct nfct_net *cn, struct sk_buff *skb,
-				unsigned int off)
+				unsigned int off, unsigned int hook)
 {
 	const unsigned int opt_off = off + sizeof(struct rd_msg);
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
@@ -138,10 +156,15 @@ static int nfct_icmpv6_redirect(struct nfct_net *cn, struct sk_buff *skb,
 	if (opt->nd_opt_type != ND_OPT_REDIRECT_HDR)
 		return NFCT_TRACK_IT;
 	/* The option's 8-byte header, then the redirected packet. */
-	return nfct_icmpv6_quoting(cn, skb, opt_off + 8);
+	return nfct_icmpv6_quoting(cn, skb, opt_off + 8, hook);
 error:
 	NFCT_STAT_INC(cn, error);
 	return NF_ACCEPT;
+}
+
+static bool nfct_icmpv6_tuple_untracked(const struct nfct_tuple *t)
+{
+	return nfct_icmpv6_untracked(t->icmp.type);
 }
 
 static int nfct_icmpv6_error(struct nfct_net *cn, struct sk_buff *skb,
@@ -162,13 +185,14 @@ static int nfct_icmpv6_error(struct nfct_net *cn, struct sk_buff *skb,
 			return nfct_pkt_invalid(cn, skb);
 		return NF_ACCEPT;
 	}
+	/* No record: the type alone says it (nfct_l4proto.untracked). */
 	if (nfct_icmpv6_untracked(ih->icmp6_type))
-		return nfct_pkt_hold(cn, skb, NULL, IP_CT_UNTRACKED);
+		return NF_ACCEPT;
 	if (ih->icmp6_type == NDISC_REDIRECT)
-		return nfct_icmpv6_redirect(cn, skb, off);
+		return nfct_icmpv6_redirect(cn, skb, off, hook);
 	if (ih->icmp6_type >= 128)
 		return NFCT_TRACK_IT;
-	return nfct_icmpv6_quoting(cn, skb, off + sizeof(*ih));
+	return nfct_icmpv6_quoting(cn, skb, off + sizeof(*ih), hook);
 error:
 	NFCT_STAT_INC(cn, error);
 	return NF_ACCEPT;
@@ -183,4 +207,5 @@ const struct nfct_l4proto nfct_l4proto_icmpv6 = {
 	.new		= nfct_icmpv6_new,
 	.packet		= nfct_icmpv6_packet,
 	.error		= nfct_icmpv6_error,
+	.untracked	= nfct_icmpv6_tuple_untracked,
 };

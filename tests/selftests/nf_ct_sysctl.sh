@@ -60,6 +60,7 @@ if wait_for 30 shrunk; then
 	tap_ok "buckets shrinks once the entries are gone (from $buckets1 to $(knob "$b" buckets))"
 else
 	tap_not_ok "buckets shrinks once the entries are gone (count $(knob "$b" count), buckets $(knob "$b" buckets), from $buckets1)"
+	ip netns exec "$b" cat /proc/net/nf_ct | grep -v 'sport=42[01][0-9][0-9] ' | sed 's/^/# /'
 fi
 
 # Counted on b, whose 30 s timeout outlives any check on a slow kernel.

@@ -74,6 +74,45 @@ TEST_F(Differential, GenericAndUdpliteMatch) {
   expect_same_tables(table(a, "/proc/net/nf_conntrack"), ours);
 }
 
+// GRE as both trackers judge it: version 0 (a tunnel) one entry per address
+// pair with keys 0, version 1 carrying PPP keyed by its call id, version 1
+// carrying anything else INVALID; a reply makes an entry ASSURED on the
+// stream timeout. Same lines, same invalid count.
+TEST_F(Differential, GreMatches) {
+  const Bytes v0 = {0x00, 0x00, 0x08, 0x00, 0x45, 0, 0, 0};
+  const Bytes v1_ppp = {0x20, 0x01, 0x88, 0x0b, 0x00, 0x04, 0x4d, 0x3c, 0xff, 0x03, 0x00, 0x21};
+  const Bytes v1_ip = {0x20, 0x01, 0x08, 0x00, 0x00, 0x00, 0x12, 0x34};
+  auto invalid = [&](const char* file) { return stat_column(a, file, "invalid"); };
+  const unsigned long ours0 = invalid("/proc/net/stat/nf_ct"), kernel0 = invalid("/proc/net/stat/nf_conntrack");
+  // Neither stack answers GRE with protocol unreachables (no gre module): b drops it first.
+  b.checked("iptables-legacy -A INPUT -p gre -j DROP");
+  struct Unrule {
+    const NetNs& b;
+    ~Unrule() { b.run("iptables-legacy -D INPUT -p gre -j DROP"); }
+  } unrule{b};
+  send_from(a, Packet::raw(IPPROTO_GRE, kAddrA, kAddrB).payload(v0));
+  send_from(b, Packet::raw(IPPROTO_GRE, kAddrB, kAddrA).payload(v0));
+  send_from(a, Packet::raw(IPPROTO_GRE, kAddrA, kSilent).payload(v1_ppp));
+  send_from(a, Packet::raw(IPPROTO_GRE, kAddrA, kSilent).payload(v1_ip));
+  // A ping last: answered, it shows the frames before it were seen.
+  send_from(a, Packet::icmp(kAddrA, kAddrB, 8, 0, 4710, 1));
+  auto replied = [](const ProcEntry& e) { return e.reply.packets == 1u; };
+  ASSERT_TRUE(wait_for(a, IPPROTO_ICMP, 4710, replied));
+  ASSERT_TRUE(wait_for(a, IPPROTO_ICMP, 4710, replied, "/proc/net/nf_conntrack"));
+  auto gre = [&](const char* file) {
+    std::vector<ProcEntry> out;
+    for (auto& e : table(a, file))
+      if (e.l4num == IPPROTO_GRE) out.push_back(e);
+    return out;
+  };
+  const auto kernel = gre("/proc/net/nf_conntrack"), ours = gre("/proc/net/nf_ct");
+  EXPECT_EQ(ours.size(), 2u) << "the tunnel and the PPTP call";
+  for (auto& e : ours) EXPECT_EQ(e.l4, "gre") << e.line;
+  expect_same_tables(kernel, ours);
+  for (auto& e : ours) EXPECT_EQ(e.gre_stream_timeout, 180u) << e.line;
+  EXPECT_EQ(invalid("/proc/net/stat/nf_ct") - ours0, invalid("/proc/net/stat/nf_conntrack") - kernel0);
+}
+
 // UDP-Lite as nf_conntrack 6.1 judges it: a zero checksum and a coverage
 // under the header or past the datagram are INVALID at every hook, and
 // where it arrives (PREROUTING) the sum is checked as that kernel checks it.
@@ -328,6 +367,65 @@ TEST_F(Differential, IcmpErrorsForTcpAndIcmpFlowsInBoth) {
 
 // Neither module given a size (tests/harness/run loads both plainly): nf_ct's
 // default max is the nf_conntrack_max the kernel computed from the same RAM.
+// IPv6 between real stacks: ping -6, a UDP request/response, a TCP
+// connection closed by FIN, one refused, and a datagram to a closed port
+// whose ICMPv6 unreachable is RELATED to its flow. Neighbour discovery runs
+// first (nodad addresses, empty neighbour tables). Both trackers must list
+// the same IPv6 entries and count the same invalid and icmp_error.
+TEST_F(Differential, Ipv6RealFlowsMatch) {
+  auto counters = [&](const char* file) {
+    return std::make_pair(stat_column(a, file, "invalid"), stat_column(a, file, "icmp_error"));
+  };
+  const std::string dev_a = topology().link.if_a(), dev_b = topology().link.if_b();
+  a.checked("ip addr replace fd00:99::1/64 dev " + dev_a + " nodad");
+  b.checked("ip addr replace fd00:99::2/64 dev " + dev_b + " nodad");
+  struct Unaddress {
+    const NetNs& ns;
+    std::string cmd;
+    ~Unaddress() { ns.run(cmd); }
+  } unaddress_a{a, "ip addr del fd00:99::1/64 dev " + dev_a + "; ip -6 neigh flush dev " + dev_a},
+      unaddress_b{b, "ip addr del fd00:99::2/64 dev " + dev_b + "; ip -6 neigh flush dev " + dev_b};
+  const auto ours0 = counters("/proc/net/stat/nf_ct"), kernel0 = counters("/proc/net/stat/nf_conntrack");
+
+  // (No single quotes: each command is quoted for sh as a whole.)
+  b.checked("socat -T5 UDP6-RECVFROM:9601,bind=[fd00:99::2] SYSTEM:\"echo pong\" >/dev/null 2>&1 &");
+  b.checked("socat -T5 TCP6-LISTEN:9602,bind=[fd00:99::2],reuseaddr SYSTEM:\"read l; echo pong\" >/dev/null 2>&1 &");
+  ASSERT_TRUE(wait_until([&] { return b.run("ss -uln | grep -q :9601 && ss -tln | grep -q :9602") == 0; }));
+  EXPECT_EQ(a.run("ping -6 -c1 -W5 fd00:99::2 >/dev/null"), 0) << "ping -6";
+  // ask PORT SPORT: a datagram from a connected socket, and its answer.
+  const std::string ask =
+      "python3 -c \"import socket, sys\n"
+      "s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)\n"
+      "s.bind((sys.argv[3], int(sys.argv[2])))\n"
+      "s.connect((sys.argv[4], int(sys.argv[1])))\n"
+      "s.settimeout(10)\n"
+      "s.send(sys.argv[5].encode())\n"
+      "try:\n"
+      "    print(s.recv(100).decode().strip())\n"
+      "except ConnectionRefusedError:\n"
+      "    print(sys.argv[6])\" ";
+  auto asked = [&](const char* ports) { return a.output(ask + ports + " :: fd00:99::2 ping refused"); };
+  EXPECT_EQ(asked("9601 41601"), "pong\n");
+  EXPECT_EQ(a.output("echo ping | socat -t5 -T5 - TCP6:[fd00:99::2]:9602,sourceport=41602"), "pong\n");
+  EXPECT_NE(a.run("socat -T3 - TCP6:[fd00:99::2]:9603,sourceport=41603 </dev/null 2>/dev/null"), 0);
+  EXPECT_EQ(asked("9604 41604"), "refused\n");
+
+  auto ipv6 = [&](const char* file) {
+    std::vector<ProcEntry> out;
+    for (auto& e : parse_proc_table(a.read_file(file)))
+      if (e.l3 == "ipv6") out.push_back(e);
+    return out;
+  };
+  // The last FIN's ACK may still be on its way: until both list the same.
+  wait_until([&] { return sorted_keys(ipv6("/proc/net/nf_conntrack")) == sorted_keys(ipv6("/proc/net/nf_ct")); });
+  const auto kernel = ipv6("/proc/net/nf_conntrack"), ours = ipv6("/proc/net/nf_ct");
+  EXPECT_EQ(ours.size(), 4u) << "ping, two UDP flows, the TCP connection in TIME_WAIT";
+  expect_same_tables(kernel, ours);
+  const auto ours1 = counters("/proc/net/stat/nf_ct"), kernel1 = counters("/proc/net/stat/nf_conntrack");
+  EXPECT_EQ(ours1.first - ours0.first, kernel1.first - kernel0.first) << "invalid";
+  EXPECT_EQ(ours1.second - ours0.second, kernel1.second - kernel0.second) << "icmp_error";
+}
+
 TEST(DifferentialDefaults, MaxIsTheKernels) {
   ASSERT_TRUE(module_loaded("nf_conntrack")) << "the kernel's tracker is not loaded";
   auto number = [](const std::string& path) {
