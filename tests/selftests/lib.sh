@@ -138,11 +138,12 @@ wait_for() {
 # prints the one datagram that answers, or "Connection refused" when an ICMP
 # port unreachable does; fails after 10 s of silence. It waits for the
 # answer itself: socat gives up 0.5 s after its input ends, and a forking
-# server on the debug kernel can take longer than that.
+# server on the debug kernel can take longer than that. An IPv6 ADDR (one
+# with a colon) makes it an IPv6 socket.
 udp_ask() {
 	ip netns exec "$1" python3 -c '
 import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("", int(sys.argv[3])))
 s.connect((sys.argv[1], int(sys.argv[2])))
 s.settimeout(10)

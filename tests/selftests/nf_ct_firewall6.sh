@@ -32,18 +32,7 @@ tcp_pong() {	# NS ADDR PORT
 }
 
 udp6_refused() {	# NS ADDR PORT SPORT: the ICMPv6 port unreachable reached the socket
-	[ "$(ip netns exec "$1" python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.bind(("", int(sys.argv[3])))
-s.connect((sys.argv[1], int(sys.argv[2])))
-s.settimeout(10)
-s.send(b"ping\n")
-try:
-    print(s.recv(2048).decode().strip())
-except ConnectionRefusedError:
-    print("Connection refused")
-' "$2" "$3" "$4")" = "Connection refused" ]
+	[ "$(udp_ask "$1" "$2" "$3" "$4")" = "Connection refused" ]
 }
 
 tap_begin 11

@@ -17,24 +17,6 @@ ip link add veth0 netns "$cli" type veth peer name veth0 netns "$srv" &&
 A='fd00:0000:0000:0000:0000:0000:0000:0003'
 B='fd00:0000:0000:0000:0000:0000:0000:0080'
 
-# udp6_ask NS ADDR PORT SPORT: udp_ask over IPv6.
-udp6_ask() {
-	ip netns exec "$1" python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.bind(("", int(sys.argv[3])))
-s.connect((sys.argv[1], int(sys.argv[2])))
-s.settimeout(10)
-s.send(b"ping\n")
-try:
-    print(s.recv(2048).decode().strip())
-except ConnectionRefusedError:
-    print("Connection refused")
-except socket.timeout:
-    sys.exit(1)
-' "$2" "$3" "$4"
-}
-
 tap_begin 9
 
 invalid0=$(stat_col "$cli" invalid)
@@ -67,7 +49,7 @@ fi
 # UDP request and response: replied, not yet a stream.
 ip netns exec "$srv" socat -T3 UDP6-RECVFROM:5353,bind=[fd00::80] SYSTEM:'echo pong' &
 wait_for 20 listening "$srv" u 5353
-reply=$(udp6_ask "$cli" fd00::80 5353 40053)
+reply=$(udp_ask "$cli" fd00::80 5353 40053)
 wait
 if [ "$reply" = pong ]; then
 	ct_expect "udp over ipv6 is replied, not assured" "$cli" "^ipv6     10 udp      17 (2[0-9]|30) src=$A dst=$B sport=40053 dport=5353 packets=1 bytes=53 src=$B dst=$A sport=5353 dport=40053 packets=1 bytes=53 mark=0 zone=0 delta-time=[0-9]+ use=2\$"
@@ -101,7 +83,7 @@ related_only() {
 		[ "$(stat_col "$cli" invalid)" = "$invalid0" ] &&
 		[ "$(stat_col "$cli" icmp_error)" = "$errors0" ]
 }
-reply=$(udp6_ask "$cli" fd00::80 5999 40999)
+reply=$(udp_ask "$cli" fd00::80 5999 40999)
 if [ "$reply" = "Connection refused" ]; then
 	tap_check "an ICMPv6 port unreachable leaves the udp flow UNREPLIED and adds no entry" related_only
 else
