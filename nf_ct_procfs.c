@@ -36,6 +36,8 @@ static void nfct_seq_print_tuple(struct seq_file *s, const struct nfct_tuple *t)
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+	case IPPROTO_DCCP:
 		seq_printf(s, "sport=%hu dport=%hu ", ntohs(t->sport), ntohs(t->dport));
 		break;
 	case IPPROTO_GRE:

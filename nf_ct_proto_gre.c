@@ -38,14 +38,6 @@ static bool nfct_gre_pkt_to_tuple(const struct sk_buff *skb, unsigned int off,
 	return true;
 }
 
-/* The keys swap, as ports do. */
-static bool nfct_gre_invert(struct nfct_tuple *inv, const struct nfct_tuple *t)
-{
-	inv->sport = t->dport;
-	inv->dport = t->sport;
-	return true;
-}
-
 static bool nfct_gre_new(struct nfct_conn *ct, const struct sk_buff *skb,
 			 unsigned int off, const struct nfct_net *cn)
 {
@@ -86,7 +78,7 @@ const struct nfct_l4proto nfct_l4proto_gre = {
 	.protonum	= IPPROTO_GRE,
 	.name		= "gre",
 	.pkt_to_tuple	= nfct_gre_pkt_to_tuple,
-	.invert		= nfct_gre_invert,
+	.invert		= nfct_ports_invert,	/* the keys swap as ports do */
 	.new		= nfct_gre_new,
 	.packet		= nfct_gre_packet,
 	.print		= nfct_gre_print,

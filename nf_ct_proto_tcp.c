@@ -148,13 +148,6 @@ static bool nfct_tcp_pkt_to_tuple(const struct sk_buff *skb, unsigned int off,
 	return true;
 }
 
-static bool nfct_tcp_invert(struct nfct_tuple *inv, const struct nfct_tuple *t)
-{
-	inv->sport = t->dport;
-	inv->dport = t->sport;
-	return true;
-}
-
 /*
  * The first packet: a SYN, or an ACK from mid-stream if tcp_loose. The
  * state stays NONE: nfct_tcp_packet() moves it, as for any packet.
@@ -551,7 +544,7 @@ const struct nfct_l4proto nfct_l4proto_tcp = {
 	.protonum	= IPPROTO_TCP,
 	.name		= "tcp",
 	.pkt_to_tuple	= nfct_tcp_pkt_to_tuple,
-	.invert		= nfct_tcp_invert,
+	.invert		= nfct_ports_invert,
 	.new		= nfct_tcp_new,
 	.packet		= nfct_tcp_packet,
 	.error		= nfct_tcp_error,

@@ -14,25 +14,11 @@
 
 #define NFCT_UDP_STREAM_AFTER		(2 * HZ)
 
+/* The whole 8-byte header, or no tuple (nf_conntrack: INVALID, no entry). */
 static bool nfct_udp_pkt_to_tuple(const struct sk_buff *skb, unsigned int off,
 				  struct nfct_tuple *t)
 {
-	struct udphdr buf;
-	const struct udphdr *uh;
-
-	uh = skb_header_pointer(skb, off, sizeof(buf), &buf);
-	if (!uh)
-		return false;
-	t->sport = uh->source;
-	t->dport = uh->dest;
-	return true;
-}
-
-static bool nfct_udp_invert(struct nfct_tuple *inv, const struct nfct_tuple *t)
-{
-	inv->sport = t->dport;
-	inv->dport = t->sport;
-	return true;
+	return skb->len >= off + sizeof(struct udphdr) && nfct_ports_to_tuple(skb, off, t);
 }
 
 static bool nfct_udp_new(struct nfct_conn *ct, const struct sk_buff *skb,
@@ -145,7 +131,7 @@ const struct nfct_l4proto nfct_l4proto_udplite = {
 	.protonum	= IPPROTO_UDPLITE,
 	.name		= "udplite",
 	.pkt_to_tuple	= nfct_udplite_pkt_to_tuple,
-	.invert		= nfct_udp_invert,
+	.invert		= nfct_ports_invert,
 	.new		= nfct_udp_new,
 	.packet		= nfct_udp_packet,
 	.error		= nfct_udplite_error,
@@ -156,7 +142,7 @@ const struct nfct_l4proto nfct_l4proto_udp = {
 	.protonum	= IPPROTO_UDP,
 	.name		= "udp",
 	.pkt_to_tuple	= nfct_udp_pkt_to_tuple,
-	.invert		= nfct_udp_invert,
+	.invert		= nfct_ports_invert,
 	.new		= nfct_udp_new,
 	.packet		= nfct_udp_packet,
 	.error		= nfct_udp_error,

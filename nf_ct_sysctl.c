@@ -29,6 +29,31 @@ static const int nfct_tcp_default_timeouts[NFCT_TCP_MAX] = {
 	[NFCT_TCP_SYN_SENT2]	= 120,
 };
 
+static const int nfct_sctp_default_timeouts[NFCT_SCTP_MAX] = {
+	[NFCT_SCTP_NONE]		= 10,	/* as CLOSED */
+	[NFCT_SCTP_CLOSED]		= 10,
+	[NFCT_SCTP_COOKIE_WAIT]		= 3,
+	[NFCT_SCTP_COOKIE_ECHOED]	= 3,
+	[NFCT_SCTP_ESTABLISHED]		= 210,
+	[NFCT_SCTP_SHUTDOWN_SENT]	= 3,
+	[NFCT_SCTP_SHUTDOWN_RECD]	= 3,
+	[NFCT_SCTP_SHUTDOWN_ACK_SENT]	= 3,
+	[NFCT_SCTP_HEARTBEAT_SENT]	= 30,
+};
+
+/* RFC 4340's MSL is 2 minutes. */
+static const int nfct_dccp_default_timeouts[NFCT_DCCP_MAX] = {
+	[NFCT_DCCP_NONE]	= 240,	/* as REQUEST */
+	[NFCT_DCCP_REQUEST]	= 240,
+	[NFCT_DCCP_RESPOND]	= 480,
+	[NFCT_DCCP_PARTOPEN]	= 480,
+	[NFCT_DCCP_OPEN]	= 43200,
+	[NFCT_DCCP_CLOSEREQ]	= 64,
+	[NFCT_DCCP_CLOSING]	= 64,
+	[NFCT_DCCP_TIMEWAIT]	= 240,
+	[NFCT_DCCP_IGNORE]	= 0,	/* not a state: no sysctl */
+};
+
 static void nfct_sysctl_defaults(struct nfct_net *cn)
 {
 	struct nfct_timeouts *to = &cn->timeouts;
@@ -44,6 +69,11 @@ static void nfct_sysctl_defaults(struct nfct_net *cn)
 	to->icmpv6 = 30 * HZ;
 	to->gre = 30 * HZ;
 	to->gre_stream = 180 * HZ;
+	for (i = 0; i < NFCT_SCTP_MAX; i++)
+		to->sctp[i] = nfct_sctp_default_timeouts[i] * HZ;
+	for (i = 0; i < NFCT_DCCP_MAX; i++)
+		to->dccp[i] = nfct_dccp_default_timeouts[i] * HZ;
+	cn->dccp_loose = 1;
 	to->generic = 600 * HZ;
 	cn->acct = 1;
 	cn->timestamp = 1;
@@ -96,6 +126,22 @@ enum nfct_sysctl_index {
 	NFCT_SYSCTL_ICMPV6,
 	NFCT_SYSCTL_GRE,
 	NFCT_SYSCTL_GRE_STREAM,
+	NFCT_SYSCTL_SCTP_CLOSED,
+	NFCT_SYSCTL_SCTP_COOKIE_WAIT,
+	NFCT_SYSCTL_SCTP_COOKIE_ECHOED,
+	NFCT_SYSCTL_SCTP_ESTABLISHED,
+	NFCT_SYSCTL_SCTP_SHUTDOWN_SENT,
+	NFCT_SYSCTL_SCTP_SHUTDOWN_RECD,
+	NFCT_SYSCTL_SCTP_SHUTDOWN_ACK_SENT,
+	NFCT_SYSCTL_SCTP_HEARTBEAT_SENT,
+	NFCT_SYSCTL_DCCP_REQUEST,
+	NFCT_SYSCTL_DCCP_RESPOND,
+	NFCT_SYSCTL_DCCP_PARTOPEN,
+	NFCT_SYSCTL_DCCP_OPEN,
+	NFCT_SYSCTL_DCCP_CLOSEREQ,
+	NFCT_SYSCTL_DCCP_CLOSING,
+	NFCT_SYSCTL_DCCP_TIMEWAIT,
+	NFCT_SYSCTL_DCCP_LOOSE,
 	NFCT_SYSCTL_GENERIC,
 #ifdef CONFIG_FAULT_INJECTION
 	NFCT_SYSCTL_FAULT_SITE,
@@ -229,6 +275,22 @@ static const struct ctl_table nfct_sysctl_template[NFCT_SYSCTL_MAX + 1] = {
 	[NFCT_SYSCTL_ICMPV6]		= NFCT_TIMEOUT("icmpv6_timeout"),
 	[NFCT_SYSCTL_GRE]		= NFCT_TIMEOUT("gre_timeout"),
 	[NFCT_SYSCTL_GRE_STREAM]	= NFCT_TIMEOUT("gre_timeout_stream"),
+	[NFCT_SYSCTL_SCTP_CLOSED]	= NFCT_TIMEOUT("sctp_timeout_closed"),
+	[NFCT_SYSCTL_SCTP_COOKIE_WAIT]	= NFCT_TIMEOUT("sctp_timeout_cookie_wait"),
+	[NFCT_SYSCTL_SCTP_COOKIE_ECHOED] = NFCT_TIMEOUT("sctp_timeout_cookie_echoed"),
+	[NFCT_SYSCTL_SCTP_ESTABLISHED]	= NFCT_TIMEOUT("sctp_timeout_established"),
+	[NFCT_SYSCTL_SCTP_SHUTDOWN_SENT] = NFCT_TIMEOUT("sctp_timeout_shutdown_sent"),
+	[NFCT_SYSCTL_SCTP_SHUTDOWN_RECD] = NFCT_TIMEOUT("sctp_timeout_shutdown_recd"),
+	[NFCT_SYSCTL_SCTP_SHUTDOWN_ACK_SENT] = NFCT_TIMEOUT("sctp_timeout_shutdown_ack_sent"),
+	[NFCT_SYSCTL_SCTP_HEARTBEAT_SENT] = NFCT_TIMEOUT("sctp_timeout_heartbeat_sent"),
+	[NFCT_SYSCTL_DCCP_REQUEST]	= NFCT_TIMEOUT("dccp_timeout_request"),
+	[NFCT_SYSCTL_DCCP_RESPOND]	= NFCT_TIMEOUT("dccp_timeout_respond"),
+	[NFCT_SYSCTL_DCCP_PARTOPEN]	= NFCT_TIMEOUT("dccp_timeout_partopen"),
+	[NFCT_SYSCTL_DCCP_OPEN]		= NFCT_TIMEOUT("dccp_timeout_open"),
+	[NFCT_SYSCTL_DCCP_CLOSEREQ]	= NFCT_TIMEOUT("dccp_timeout_closereq"),
+	[NFCT_SYSCTL_DCCP_CLOSING]	= NFCT_TIMEOUT("dccp_timeout_closing"),
+	[NFCT_SYSCTL_DCCP_TIMEWAIT]	= NFCT_TIMEOUT("dccp_timeout_timewait"),
+	[NFCT_SYSCTL_DCCP_LOOSE]	= NFCT_SWITCH("dccp_loose"),
 	[NFCT_SYSCTL_GENERIC]		= NFCT_TIMEOUT("generic_timeout"),
 #ifdef CONFIG_FAULT_INJECTION
 	/* Failures on purpose (nf_ct_fault.h): which site, how many calls. */
@@ -291,6 +353,26 @@ static void nfct_sysctl_bind(struct ctl_table *t, struct nfct_net *cn)
 	t[NFCT_SYSCTL_ICMPV6].data = &to->icmpv6;
 	t[NFCT_SYSCTL_GRE].data = &to->gre;
 	t[NFCT_SYSCTL_GRE_STREAM].data = &to->gre_stream;
+	/*
+	 * nf_conntrack has no sysctl for the NONE slots: each follows the
+	 * first state's (CLOSED, REQUEST) there only at load, and so here.
+	 */
+	t[NFCT_SYSCTL_SCTP_CLOSED].data = &to->sctp[NFCT_SCTP_CLOSED];
+	t[NFCT_SYSCTL_SCTP_COOKIE_WAIT].data = &to->sctp[NFCT_SCTP_COOKIE_WAIT];
+	t[NFCT_SYSCTL_SCTP_COOKIE_ECHOED].data = &to->sctp[NFCT_SCTP_COOKIE_ECHOED];
+	t[NFCT_SYSCTL_SCTP_ESTABLISHED].data = &to->sctp[NFCT_SCTP_ESTABLISHED];
+	t[NFCT_SYSCTL_SCTP_SHUTDOWN_SENT].data = &to->sctp[NFCT_SCTP_SHUTDOWN_SENT];
+	t[NFCT_SYSCTL_SCTP_SHUTDOWN_RECD].data = &to->sctp[NFCT_SCTP_SHUTDOWN_RECD];
+	t[NFCT_SYSCTL_SCTP_SHUTDOWN_ACK_SENT].data = &to->sctp[NFCT_SCTP_SHUTDOWN_ACK_SENT];
+	t[NFCT_SYSCTL_SCTP_HEARTBEAT_SENT].data = &to->sctp[NFCT_SCTP_HEARTBEAT_SENT];
+	t[NFCT_SYSCTL_DCCP_REQUEST].data = &to->dccp[NFCT_DCCP_REQUEST];
+	t[NFCT_SYSCTL_DCCP_RESPOND].data = &to->dccp[NFCT_DCCP_RESPOND];
+	t[NFCT_SYSCTL_DCCP_PARTOPEN].data = &to->dccp[NFCT_DCCP_PARTOPEN];
+	t[NFCT_SYSCTL_DCCP_OPEN].data = &to->dccp[NFCT_DCCP_OPEN];
+	t[NFCT_SYSCTL_DCCP_CLOSEREQ].data = &to->dccp[NFCT_DCCP_CLOSEREQ];
+	t[NFCT_SYSCTL_DCCP_CLOSING].data = &to->dccp[NFCT_DCCP_CLOSING];
+	t[NFCT_SYSCTL_DCCP_TIMEWAIT].data = &to->dccp[NFCT_DCCP_TIMEWAIT];
+	t[NFCT_SYSCTL_DCCP_LOOSE].data = &cn->dccp_loose;
 	t[NFCT_SYSCTL_GENERIC].data = &to->generic;
 #ifdef CONFIG_FAULT_INJECTION
 	t[NFCT_SYSCTL_FAULT_SITE].data = &cn->fault.site;

@@ -27,11 +27,11 @@
 
 /*
  * Two sizes of entry per family: TCP's carries the window tracking state,
- * the others stop before it. Not cache-line aligned: the rounding (208 to
+ * and SCTP and DCCP use it for theirs; the others stop before it. Not cache-line aligned: the rounding (208 to
  * 256, 152 to 192 bytes) would add a quarter to every entry. What sharing a
  * line with a neighbour entry costs in time, make bench has not isolated yet.
  */
-static struct kmem_cache *nfct_conn_caches[NFCT_L3_MAX][2];	/* [l3][TCP?] */
+static struct kmem_cache *nfct_conn_caches[NFCT_L3_MAX][2];	/* [l3][big?] */
 static const char *const nfct_conn_cache_names[NFCT_L3_MAX][2] = {
 	[NFCT_L3_IPV4] = { "nf_ct_small", "nf_ct" },
 	[NFCT_L3_IPV6] = { "nf_ct6_small", "nf_ct6" },
@@ -39,15 +39,20 @@ static const char *const nfct_conn_cache_names[NFCT_L3_MAX][2] = {
 
 static unsigned int nfct_conn_size(const struct nfct_l3proto *l3, bool tcp)
 {
-	/* Every protocol but TCP fits in the small entry. */
+	/* UDP's and GRE's state fit in the small entry, the others in TCP's. */
 	BUILD_BUG_ON(sizeof(struct nfct_gre_state) > sizeof(struct nfct_udp_state));
+	BUILD_BUG_ON(sizeof(struct nfct_sctp_state) > sizeof(struct nfct_tcp_state));
+	BUILD_BUG_ON(sizeof(struct nfct_dccp_state) > sizeof(struct nfct_tcp_state));
 	return offsetof(struct nfct_conn, tail) + 2 * l3->node_size +
 	       (tcp ? sizeof(struct nfct_tcp_state) : sizeof(struct nfct_udp_state));
 }
 
 static struct kmem_cache *nfct_conn_cache_of(const struct nfct_tuple *t)
 {
-	return nfct_conn_caches[t->l3][t->protonum == IPPROTO_TCP];
+	bool big = t->protonum == IPPROTO_TCP || t->protonum == IPPROTO_SCTP ||
+		   t->protonum == IPPROTO_DCCP;
+
+	return nfct_conn_caches[t->l3][big];
 }
 
 static siphash_key_t nfct_hash_key __read_mostly;

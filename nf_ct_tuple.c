@@ -20,6 +20,8 @@ const struct nfct_l4proto *const nfct_l4protos[U8_MAX + 1] = {
 	[IPPROTO_ICMP]		= &nfct_l4proto_icmp,
 	[IPPROTO_ICMPV6]	= &nfct_l4proto_icmpv6,
 	[IPPROTO_GRE]		= &nfct_l4proto_gre,
+	[IPPROTO_SCTP]		= &nfct_l4proto_sctp,
+	[IPPROTO_DCCP]		= &nfct_l4proto_dccp,
 };
 EXPORT_SYMBOL_IF_KUNIT(nfct_l4protos);
 
@@ -118,6 +120,8 @@ int nfct_tuple_l4(const struct sk_buff *skb, unsigned int off, struct nfct_tuple
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+	case IPPROTO_DCCP:
 		ports = skb_header_pointer(skb, off, sizeof(_ports), _ports);
 		if (!ports)
 			return -EINVAL;
@@ -140,6 +144,28 @@ int nfct_tuple_l4(const struct sk_buff *skb, unsigned int off, struct nfct_tuple
 		break;
 	}
 	return 0;
+}
+
+/* l4proto.pkt_to_tuple of the protocols whose first 4 bytes are two ports. */
+bool nfct_ports_to_tuple(const struct sk_buff *skb, unsigned int off,
+			 struct nfct_tuple *t)
+{
+	__be16 _ports[2];
+	const __be16 *ports = skb_header_pointer(skb, off, sizeof(_ports), _ports);
+
+	if (!ports)
+		return false;
+	t->sport = ports[0];
+	t->dport = ports[1];
+	return true;
+}
+
+/* l4proto.invert of the same, and of GRE's keys: the two swap. */
+bool nfct_ports_invert(struct nfct_tuple *inv, const struct nfct_tuple *t)
+{
+	inv->sport = t->dport;
+	inv->dport = t->sport;
+	return true;
 }
 
 /**

@@ -164,6 +164,53 @@ struct nfct_gre_state {
 	u32 stream_timeout;		/* after */
 };
 
+/* SCTP association states, nf_conntrack's order (its proc names). */
+enum nfct_sctp_state_id {
+	NFCT_SCTP_NONE,
+	NFCT_SCTP_CLOSED,
+	NFCT_SCTP_COOKIE_WAIT,
+	NFCT_SCTP_COOKIE_ECHOED,
+	NFCT_SCTP_ESTABLISHED,
+	NFCT_SCTP_SHUTDOWN_SENT,
+	NFCT_SCTP_SHUTDOWN_RECD,
+	NFCT_SCTP_SHUTDOWN_ACK_SENT,
+	NFCT_SCTP_HEARTBEAT_SENT,
+	NFCT_SCTP_MAX			/* also: no such transition */
+};
+
+/* What nf_conntrack's SCTP tracker keeps (12 bytes), under ct->lock. */
+struct nfct_sctp_state {
+	__be32 vtag[NFCT_DIR_MAX];	/* the tag packets in that direction carry */
+	u8 state;			/* enum nfct_sctp_state_id */
+	u8 heartbeat_vtag_failed;	/* a HEARTBEAT's tag did not match */
+	u8 last_dir;			/* of that HEARTBEAT */
+	u8 init[NFCT_DIR_MAX];		/* an INIT was seen in that direction */
+};
+
+/* DCCP connection states, nf_conntrack's order; IGNORE and INVALID are verdicts. */
+enum nfct_dccp_state_id {
+	NFCT_DCCP_NONE,
+	NFCT_DCCP_REQUEST,
+	NFCT_DCCP_RESPOND,
+	NFCT_DCCP_PARTOPEN,
+	NFCT_DCCP_OPEN,
+	NFCT_DCCP_CLOSEREQ,
+	NFCT_DCCP_CLOSING,
+	NFCT_DCCP_TIMEWAIT,
+	NFCT_DCCP_IGNORE,
+	NFCT_DCCP_INVALID,
+	NFCT_DCCP_MAX = NFCT_DCCP_INVALID
+};
+
+/* What nf_conntrack's DCCP tracker keeps (16 bytes), under ct->lock. */
+struct nfct_dccp_state {
+	u64 handshake_seq;		/* the Response's, its Ack assures */
+	u8 role[NFCT_DIR_MAX];		/* client 0, server 1, per direction */
+	u8 state;			/* enum nfct_dccp_state_id */
+	u8 last_dir;
+	u8 last_pkt;			/* DCCP packet type */
+};
+
 struct nfct_counter {
 	atomic64_t packets;
 	atomic64_t bytes;
@@ -173,14 +220,17 @@ union nfct_proto_state {
 	struct nfct_tcp_state tcp;
 	struct nfct_udp_state udp;
 	struct nfct_gre_state gre;
+	struct nfct_sctp_state sctp;
+	struct nfct_dccp_state dccp;
 };
 
 /*
  * An entry: the fields every family and protocol has, then its two nodes,
  * each as long as its family's (nfct_node), then the protocol's state
- * (nfct_conn_proto), which an entry of any protocol but TCP has without the
- * TCP state (nfct_conn_alloc). On a production kernel an IPv4 entry is 152
- * bytes (208 for TCP), an IPv6 one 200 (256).
+ * (nfct_conn_proto): room for UDP's or GRE's 8 bytes, or for the largest
+ * (TCP's) where the protocol has a state machine (TCP, SCTP, DCCP:
+ * nfct_conn_size). On a production kernel an IPv4 entry is 152 bytes (208
+ * with a state machine), an IPv6 one 200 (256).
  */
 struct nfct_conn {
 	refcount_t use;			/* the table holds one reference */
@@ -270,6 +320,8 @@ struct nfct_timeouts {
 	int icmpv6;
 	int gre;
 	int gre_stream;
+	int sctp[NFCT_SCTP_MAX];	/* by enum nfct_sctp_state_id */
+	int dccp[NFCT_DCCP_MAX];	/* by enum nfct_dccp_state_id */
 	int generic;
 };
 
@@ -353,6 +405,7 @@ struct nfct_net {
 		int max_retrans;	/* then the tcp_retrans timeout */
 		int ignore_invalid_rst;	/* an RST before the peer's last ACK passes */
 	} tcp;
+	int dccp_loose;			/* pick up DCCP connections mid-stream */
 	struct ctl_table_header *sysctl;
 	struct nf_hook_ops hook_ops[NFCT_HOOKS];	/* priv: this */
 	struct net *net;
@@ -424,6 +477,9 @@ int nfct_tuple_from_skb(const struct sk_buff *skb, struct nfct_tuple *t,
 int nfct_tuple_from_quote(const struct sk_buff *skb, unsigned int off,
 			  struct nfct_tuple *t);
 bool nfct_tuple_invert(struct nfct_tuple *inv, const struct nfct_tuple *t);
+bool nfct_ports_to_tuple(const struct sk_buff *skb, unsigned int off,
+			 struct nfct_tuple *t);
+bool nfct_ports_invert(struct nfct_tuple *inv, const struct nfct_tuple *t);
 
 /* nf_ct_table.c */
 /* Where a walk of the table is (nfct_table_walk_next); zeroed: at the start. */
@@ -472,6 +528,8 @@ extern const struct nfct_l4proto nfct_l4proto_udplite;
 extern const struct nfct_l4proto nfct_l4proto_icmp;
 extern const struct nfct_l4proto nfct_l4proto_icmpv6;
 extern const struct nfct_l4proto nfct_l4proto_gre;
+extern const struct nfct_l4proto nfct_l4proto_sctp;
+extern const struct nfct_l4proto nfct_l4proto_dccp;
 extern const struct nfct_l4proto nfct_l4proto_generic;
 
 /* nf_ct_gc.c */

@@ -6,10 +6,12 @@
  * function's special cases and the iptables matches' evaluation.
  */
 #include <kunit/test.h>
+#include <linux/dccp.h>
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/sctp.h>
 #include <linux/seq_file.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
@@ -3173,6 +3175,748 @@ static void gre_tuple_and_line(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/* --- DCCP: whole packets through nfct_l4proto_dccp --- */
+
+
+#define DCCP_TRACKER	(&nfct_l4proto_dccp)
+
+/* Frees what dccp_net() allocated when the test ends, however it ends. */
+static void dccp_free_stat(struct kunit_resource *res)
+{
+	free_percpu(res->data);
+}
+
+/*
+ * nf_conntrack's timeouts, nudged apart where two states share one, so that
+ * a test can tell which state's was taken; counters for the error hook.
+ */
+static struct nfct_net *dccp_net(struct kunit *test)
+{
+	static const int secs[NFCT_DCCP_MAX] = {
+		[NFCT_DCCP_NONE]	= 239,
+		[NFCT_DCCP_REQUEST]	= 240,
+		[NFCT_DCCP_RESPOND]	= 480,
+		[NFCT_DCCP_PARTOPEN]	= 479,
+		[NFCT_DCCP_OPEN]	= 43200,
+		[NFCT_DCCP_CLOSEREQ]	= 64,
+		[NFCT_DCCP_CLOSING]	= 63,
+		[NFCT_DCCP_TIMEWAIT]	= 241,
+	};
+	struct nfct_net *cn = kunit_kzalloc(test, sizeof(*cn), GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, cn);
+	for (i = 0; i < NFCT_DCCP_MAX; i++)
+		cn->timeouts.dccp[i] = secs[i] * HZ;
+	cn->dccp_loose = 1;
+	cn->stat = alloc_percpu(struct nfct_stat);
+	KUNIT_ASSERT_NOT_NULL(test, cn->stat);
+	KUNIT_ASSERT_NOT_NULL(test, kunit_alloc_resource(test, NULL, dccp_free_stat,
+							 GFP_KERNEL, cn->stat));
+	return cn;
+}
+
+/* The invalid and drop columns of @cn's stats, summed over CPUs. */
+static void dccp_stats(struct nfct_net *cn, unsigned int *invalid, unsigned int *drop)
+{
+	int cpu;
+
+	*invalid = 0;
+	*drop = 0;
+	for_each_possible_cpu(cpu) {
+		*invalid += per_cpu_ptr(cn->stat, cpu)->invalid;
+		*drop += per_cpu_ptr(cn->stat, cpu)->drop;
+	}
+}
+
+/*
+ * A DCCP packet from 10.1.1.3:5001 to 10.1.1.80:6000 (the tracker is told
+ * the direction; the addresses do not matter to it): the generic header
+ * with a 48-bit (@x) or 24-bit sequence number, the subheader of @type
+ * acknowledging @ack where it has one, the data offset just after it, then
+ * @payload zero bytes. The checksum is left 0.
+ */
+static struct sk_buff *build_dccp_payload(struct kunit *test, u8 type, bool x,
+					  u64 seq, u64 ack, unsigned int payload)
+{
+	u8 buf[64] = {};
+	struct dccp_hdr *dh = (struct dccp_hdr *)buf;
+	struct dccp_hdr_ack_bits *ab;
+	unsigned int len = sizeof(*dh);
+
+	dh->dccph_sport = htons(5001);
+	dh->dccph_dport = htons(6000);
+	dh->dccph_type = type;
+	dh->dccph_x = x;
+	if (x) {
+		dh->dccph_seq = htons((u16)(seq >> 32));
+		((struct dccp_hdr_ext *)(buf + len))->dccph_seq_low = htonl((u32)seq);
+		len += sizeof(struct dccp_hdr_ext);
+	} else {
+		dh->dccph_seq2 = (u8)(seq >> 16);
+		dh->dccph_seq = htons((u16)seq);
+	}
+	if (type != DCCP_PKT_DATA && type != DCCP_PKT_REQUEST) {
+		ab = (struct dccp_hdr_ack_bits *)(buf + len);
+		ab->dccph_ack_nr_high = htons((u16)(ack >> 32));
+		ab->dccph_ack_nr_low = htonl((u32)ack);
+	}
+	len += dccp_packet_hdr_len(type);
+	dh->dccph_doff = len / 4;
+	KUNIT_ASSERT_LE(test, len + payload, sizeof(buf));
+	return build_ipv4(test, IPPROTO_DCCP, buf, len + payload);
+}
+
+static struct sk_buff *build_dccp(struct kunit *test, u8 type, u64 seq, u64 ack)
+{
+	return build_dccp_payload(test, type, true, seq, ack, 0);
+}
+
+static struct dccp_hdr *dccp_of(struct sk_buff *skb)
+{
+	return (struct dccp_hdr *)(skb->data + sizeof(struct iphdr));
+}
+
+/* A new entry from its first packet, as nfct_new() makes it; NULL if refused. */
+static struct nfct_conn *dccp_first(struct kunit *test, struct nfct_net *cn,
+				    u8 type, u64 seq)
+{
+	struct sk_buff *skb = build_dccp(test, type, seq, 0);
+	struct nfct_tuple t, r;
+	struct nfct_conn *ct;
+	unsigned int off;
+
+	KUNIT_ASSERT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), 0);
+	KUNIT_EXPECT_EQ(test, DCCP_TRACKER->error(cn, skb, off, NF_INET_LOCAL_OUT),
+			NFCT_TRACK_IT);
+	KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &t));
+	ct = nfct_conn_alloc(&t, &r);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	if (!DCCP_TRACKER->new(ct, skb, off, cn)) {
+		kfree_skb(skb);
+		nfct_conn_put(ct);
+		return NULL;
+	}
+	KUNIT_EXPECT_EQ(test, DCCP_TRACKER->packet(ct, skb, off, ORIG, cn),
+			NFCT_TRACK_ACCEPT);
+	kfree_skb(skb);
+	return ct;
+}
+
+/* One packet of @ct's connection from @dir; a reply sets SEEN_REPLY as the hook does. */
+static enum nfct_track dccp_seg(struct kunit *test, struct nfct_net *cn,
+				struct nfct_conn *ct, enum nfct_dir dir, u8 type,
+				u64 seq, u64 ack)
+{
+	struct sk_buff *skb = build_dccp(test, type, seq, ack);
+	enum nfct_track res;
+
+	KUNIT_EXPECT_EQ(test, DCCP_TRACKER->error(cn, skb, 20, NF_INET_LOCAL_OUT),
+			NFCT_TRACK_IT);
+	res = DCCP_TRACKER->packet(ct, skb, 20, dir, cn);
+	kfree_skb(skb);
+	if (dir == REPLY && (res == NFCT_TRACK_ACCEPT || res == NFCT_TRACK_IGNORE))
+		set_bit(NFCT_SEEN_REPLY, &ct->status);
+	return res;
+}
+
+static u8 dccp_state(const struct nfct_conn *ct)
+{
+	return nfct_conn_proto(ct)->dccp.state;
+}
+
+/* Client sequence numbers from 100, server's from 0x123456789a: OPEN and ASSURED. */
+static struct nfct_conn *dccp_open(struct kunit *test, struct nfct_net *cn)
+{
+	struct nfct_conn *ct = dccp_first(test, cn, DCCP_PKT_REQUEST, 100);
+
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_ASSERT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_RESPONSE,
+				       0x123456789aULL, 100), NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_ACK, 101,
+				       0x123456789aULL), NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_DATAACK,
+				       0x123456789bULL, 101), NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_EQ(test, dccp_state(ct), NFCT_DCCP_OPEN);
+	KUNIT_ASSERT_TRUE(test, test_bit(NFCT_ASSURED, &ct->status));
+	return ct;
+}
+
+/*
+ * Request, Response, the client's Ack of it (PARTOPEN, ASSURED), the
+ * server's first packet after (OPEN); each state's timeout; the proc line.
+ */
+static void dccp_handshake(struct kunit *test)
+{
+	struct nfct_net *cn = dccp_net(test);
+	struct nfct_conn *ct = dccp_first(test, cn, DCCP_PKT_REQUEST, 100);
+	struct nfct_dccp_state *st;
+
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	st = &nfct_conn_proto(ct)->dccp;
+	KUNIT_EXPECT_EQ(test, st->state, NFCT_DCCP_REQUEST);
+	KUNIT_EXPECT_EQ(test, st->role[ORIG], 0);	/* client */
+	KUNIT_EXPECT_EQ(test, st->role[REPLY], 1);	/* server */
+	expect_timeout(test, ct, 240 * HZ);
+	KUNIT_EXPECT_STREQ(test, DCCP_TRACKER->state_name(ct), "REQUEST");
+	/* A retransmitted Request. */
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_REQUEST, 101, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st->state, NFCT_DCCP_REQUEST);
+	/* The Response: its sequence number is what the client must acknowledge. */
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_RESPONSE,
+				       0x123456789aULL, 101), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st->state, NFCT_DCCP_RESPOND);
+	KUNIT_EXPECT_EQ(test, st->handshake_seq, 0x123456789aULL);
+	KUNIT_EXPECT_FALSE(test, test_bit(NFCT_ASSURED, &ct->status));
+	expect_timeout(test, ct, 480 * HZ);
+	KUNIT_EXPECT_STREQ(test, DCCP_TRACKER->state_name(ct), "RESPOND");
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_ACK, 102,
+				       0x123456789aULL), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st->state, NFCT_DCCP_PARTOPEN);
+	KUNIT_EXPECT_TRUE(test, test_bit(NFCT_ASSURED, &ct->status));
+	expect_timeout(test, ct, 479 * HZ);
+	KUNIT_EXPECT_STREQ(test, DCCP_TRACKER->state_name(ct), "PARTOPEN");
+	/* The client's DataAck keeps PARTOPEN; its plain Data would be INVALID. */
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_DATAACK, 103,
+				       0x123456789aULL), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_DATA, 104, 0),
+			NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, st->state, NFCT_DCCP_PARTOPEN);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_DATA,
+				       0x123456789bULL, 0), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st->state, NFCT_DCCP_OPEN);
+	expect_timeout(test, ct, 43200 * HZ);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_DATA, 105, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_FALSE(test, DCCP_TRACKER->can_early_drop(ct));
+	ct->timeout = (u32)jiffies + 43199 * HZ + HZ / 2;
+	KUNIT_EXPECT_STREQ(test, format_conn(test, ct),
+		"ipv4     2 dccp     33 43199 OPEN src=10.1.1.3 dst=10.1.1.80 sport=5001 dport=6000 src=10.1.1.80 dst=10.1.1.3 sport=6000 dport=5001 [ASSURED] mark=0 zone=0 use=2\n");
+	nfct_conn_put(ct);
+}
+
+/* Only a plain Ack of the Response's own number, while in RESPOND, assures. */
+static void dccp_assured_needs_the_responses_ack(struct kunit *test)
+{
+	struct nfct_net *cn = dccp_net(test);
+	struct nfct_conn *ct = dccp_first(test, cn, DCCP_PKT_REQUEST, 100);
+
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_RESPONSE, 500, 100),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_ACK, 101, 499),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, dccp_state(ct), NFCT_DCCP_PARTOPEN);
+	KUNIT_EXPECT_FALSE(test, test_bit(NFCT_ASSURED, &ct->status));
+	/* Too late: no longer from RESPOND. Nothing else assures a DCCP entry. */
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_ACK, 102, 500),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_DATAACK, 501, 102),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, dccp_state(ct), NFCT_DCCP_OPEN);
+	KUNIT_EXPECT_FALSE(test, test_bit(NFCT_ASSURED, &ct->status));
+	nfct_conn_put(ct);
+
+	/* A DataAck moves to PARTOPEN all the same, but does not assure. */
+	ct = dccp_first(test, cn, DCCP_PKT_REQUEST, 100);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_RESPONSE, 500, 100),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_DATAACK, 101, 500),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, dccp_state(ct), NFCT_DCCP_PARTOPEN);
+	KUNIT_EXPECT_FALSE(test, test_bit(NFCT_ASSURED, &ct->status));
+	nfct_conn_put(ct);
+}
+
+/* The server's CloseReq, the client's Close, the server's Reset; and from the client. */
+static void dccp_close_to_timewait(struct kunit *test)
+{
+	struct nfct_net *cn = dccp_net(test);
+	struct nfct_conn *ct = dccp_open(test, cn);
+
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_CLOSEREQ, 1000, 200),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, dccp_state(ct), NFCT_DCCP_CLOSEREQ);
+	KUNIT_EXPECT_STREQ(test, DCCP_TRACKER->state_name(ct), "CLOSEREQ");
+	KUNIT_EXPECT_TRUE(test, DCCP_TRACKER->can_early_drop(ct));
+	expect_timeout(test, ct, 64 * HZ);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_CLOSE, 200, 1000),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, dccp_state(ct), NFCT_DCCP_CLOSING);
+	KUNIT_EXPECT_STREQ(test, DCCP_TRACKER->state_name(ct), "CLOSING");
+	KUNIT_EXPECT_TRUE(test, DCCP_TRACKER->can_early_drop(ct));
+	expect_timeout(test, ct, 63 * HZ);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_RESET, 1001, 200),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, dccp_state(ct), NFCT_DCCP_TIMEWAIT);
+	KUNIT_EXPECT_STREQ(test, DCCP_TRACKER->state_name(ct), "TIMEWAIT");
+	KUNIT_EXPECT_TRUE(test, DCCP_TRACKER->can_early_drop(ct));
+	expect_timeout(test, ct, 241 * HZ);
+	/* In TIMEWAIT the client's Reset is ignored: no refresh. */
+	nfct_refresh(ct, 5 * HZ);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_RESET, 201, 1001),
+			NFCT_TRACK_IGNORE);
+	expect_timeout(test, ct, 5 * HZ);
+	/* The server's is not: nf_conntrack's table keeps it in TIMEWAIT, refreshed. */
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_RESET, 1002, 201),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, dccp_state(ct), NFCT_DCCP_TIMEWAIT);
+	expect_timeout(test, ct, 241 * HZ);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_DATA, 202, 0),
+			NFCT_TRACK_INVALID);
+	/* The client's new Request reopens, the roles as they were. */
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_REQUEST, 300, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, dccp_state(ct), NFCT_DCCP_REQUEST);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->dccp.role[ORIG], 0);
+	KUNIT_EXPECT_FALSE(test, DCCP_TRACKER->can_early_drop(ct));
+	expect_timeout(test, ct, 240 * HZ);
+	nfct_conn_put(ct);
+
+	/* The client closes first. */
+	ct = dccp_open(test, cn);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_CLOSE, 200, 1000),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, dccp_state(ct), NFCT_DCCP_CLOSING);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_RESET, 1001, 200),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, dccp_state(ct), NFCT_DCCP_TIMEWAIT);
+	expect_timeout(test, ct, 241 * HZ);
+	nfct_conn_put(ct);
+}
+
+/* INVALID moves nothing: neither the state nor the timeout. */
+static void dccp_invalid_transition(struct kunit *test)
+{
+	struct nfct_net *cn = dccp_net(test);
+	struct nfct_conn *ct = dccp_open(test, cn);
+
+	nfct_refresh(ct, 5 * HZ);
+	/* Only a server may ask to close. */
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_CLOSEREQ, 200, 1000),
+			NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, dccp_state(ct), NFCT_DCCP_OPEN);
+	expect_timeout(test, ct, 5 * HZ);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_CLOSEREQ, 1000, 200),
+			NFCT_TRACK_ACCEPT);
+	/* Having asked, the server waits for the Close. */
+	nfct_refresh(ct, 5 * HZ);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_DATA, 1001, 0),
+			NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, dccp_state(ct), NFCT_DCCP_CLOSEREQ);
+	expect_timeout(test, ct, 5 * HZ);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_CLOSE, 200, 1000),
+			NFCT_TRACK_ACCEPT);
+	/* nf_conntrack's table: the client's second Close in CLOSING is INVALID. */
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_CLOSE, 201, 1000),
+			NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, dccp_state(ct), NFCT_DCCP_CLOSING);
+	nfct_conn_put(ct);
+
+	/* No Ack before the Response. */
+	ct = dccp_first(test, cn, DCCP_PKT_REQUEST, 100);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_ACK, 101, 5),
+			NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, dccp_state(ct), NFCT_DCCP_REQUEST);
+	nfct_conn_put(ct);
+}
+
+/*
+ * Only a Request makes an entry. dccp_loose=0 refuses a packet from
+ * mid-stream; so does dccp_loose=1, as in nf_conntrack, whose table lets
+ * nothing else out of NONE.
+ */
+static void dccp_only_request_opens(struct kunit *test)
+{
+	struct nfct_net *cn = dccp_net(test);
+	struct nfct_conn *ct;
+	u8 type;
+
+	for (cn->dccp_loose = 0; cn->dccp_loose <= 1; cn->dccp_loose++) {
+		for (type = DCCP_PKT_RESPONSE; type <= DCCP_PKT_SYNCACK; type++)
+			KUNIT_EXPECT_NULL_MSG(test, dccp_first(test, cn, type, 100),
+					      "type %u loose %d", type, cn->dccp_loose);
+		ct = dccp_first(test, cn, DCCP_PKT_REQUEST, 100);
+		KUNIT_EXPECT_NOT_NULL(test, ct);
+		if (ct)
+			nfct_conn_put(ct);
+	}
+}
+
+/* A Reset before any reply ends the entry at once (CLOSE), state as it was. */
+static void dccp_reset_before_reply(struct kunit *test)
+{
+	struct nfct_net *cn = dccp_net(test);
+	struct nfct_conn *ct = dccp_first(test, cn, DCCP_PKT_REQUEST, 100);
+
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	nfct_refresh(ct, 5 * HZ);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_RESET, 0, 100),
+			NFCT_TRACK_CLOSE);
+	KUNIT_EXPECT_EQ(test, dccp_state(ct), NFCT_DCCP_REQUEST);
+	expect_timeout(test, ct, 5 * HZ);
+	nfct_conn_put(ct);
+
+	/* The client's own Reset as well. */
+	ct = dccp_first(test, cn, DCCP_PKT_REQUEST, 100);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_RESET, 101, 0),
+			NFCT_TRACK_CLOSE);
+	nfct_conn_put(ct);
+
+	/* After a reply it is a state change like any other. */
+	ct = dccp_first(test, cn, DCCP_PKT_REQUEST, 100);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_RESPONSE, 500, 100),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_RESET, 501, 100),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, dccp_state(ct), NFCT_DCCP_TIMEWAIT);
+	expect_timeout(test, ct, 241 * HZ);
+	nfct_conn_put(ct);
+}
+
+/* After TIMEWAIT the old server connects back: same entry, roles swapped. */
+static void dccp_role_reversal(struct kunit *test)
+{
+	struct nfct_net *cn = dccp_net(test);
+	struct nfct_conn *ct = dccp_open(test, cn);
+	struct nfct_dccp_state *st = &nfct_conn_proto(ct)->dccp;
+
+	KUNIT_ASSERT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_CLOSEREQ, 1000, 200),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_CLOSE, 200, 1000),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_RESET, 1001, 200),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_EQ(test, st->state, NFCT_DCCP_TIMEWAIT);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_REQUEST, 9000, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st->state, NFCT_DCCP_REQUEST);
+	KUNIT_EXPECT_EQ(test, st->role[REPLY], 0);	/* client now */
+	KUNIT_EXPECT_EQ(test, st->role[ORIG], 1);
+	expect_timeout(test, ct, 240 * HZ);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_RESPONSE, 7000, 9000),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st->state, NFCT_DCCP_RESPOND);
+	KUNIT_EXPECT_EQ(test, st->handshake_seq, 7000ULL);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_ACK, 9001, 7000),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st->state, NFCT_DCCP_PARTOPEN);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_DATA, 7001, 0),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st->state, NFCT_DCCP_OPEN);
+	/* The original direction is the server's now: it may ask to close. */
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_CLOSEREQ, 7002, 9001),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st->state, NFCT_DCCP_CLOSEREQ);
+	nfct_conn_put(ct);
+}
+
+/*
+ * An ignored packet passes with state and timeout as they were, but is
+ * remembered: a Response to an ignored Request the other way resyncs,
+ * whichever side sent the Request.
+ */
+static void dccp_ignored_request_resync(struct kunit *test)
+{
+	struct nfct_net *cn = dccp_net(test);
+	struct nfct_conn *ct = dccp_open(test, cn);
+	struct nfct_dccp_state *st = &nfct_conn_proto(ct)->dccp;
+
+	nfct_refresh(ct, 5 * HZ);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_REQUEST, 20000, 0),
+			NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_EQ(test, st->state, NFCT_DCCP_OPEN);
+	KUNIT_EXPECT_EQ(test, st->last_pkt, DCCP_PKT_REQUEST);
+	KUNIT_EXPECT_EQ(test, st->last_dir, ORIG);
+	expect_timeout(test, ct, 5 * HZ);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_RESPONSE, 30000, 20000),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st->state, NFCT_DCCP_RESPOND);
+	KUNIT_EXPECT_EQ(test, st->handshake_seq, 30000ULL);
+	KUNIT_EXPECT_EQ(test, st->role[ORIG], 0);
+	KUNIT_EXPECT_EQ(test, st->role[REPLY], 1);
+	expect_timeout(test, ct, 480 * HZ);
+	nfct_conn_put(ct);
+
+	/* The server's Request, the client's Response: the roles turn. */
+	ct = dccp_open(test, cn);
+	st = &nfct_conn_proto(ct)->dccp;
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_REQUEST, 20000, 0),
+			NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_RESPONSE, 40000, 20000),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st->state, NFCT_DCCP_RESPOND);
+	KUNIT_EXPECT_EQ(test, st->role[REPLY], 0);
+	KUNIT_EXPECT_EQ(test, st->role[ORIG], 1);
+	KUNIT_EXPECT_EQ(test, st->handshake_seq, 40000ULL);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_ACK, 20001, 40000),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, st->state, NFCT_DCCP_PARTOPEN);
+	nfct_conn_put(ct);
+
+	/* Not after another ignored packet, nor from the Request's own side. */
+	ct = dccp_open(test, cn);
+	st = &nfct_conn_proto(ct)->dccp;
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_REQUEST, 20000, 0),
+			NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_RESPONSE, 20001, 0),
+			NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_REQUEST, 20002, 0),
+			NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, ORIG, DCCP_PKT_SYNC, 20003, 0),
+			NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_EQ(test, st->last_pkt, DCCP_PKT_SYNC);
+	KUNIT_EXPECT_EQ(test, dccp_seg(test, cn, ct, REPLY, DCCP_PKT_RESPONSE, 30000, 20002),
+			NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_EQ(test, st->state, NFCT_DCCP_OPEN);
+	nfct_conn_put(ct);
+}
+
+/*
+ * Every cell of nf_conntrack 6.1's dccp_state_table, in its layout (a row
+ * per role and packet type, a letter per state NONE .. TIMEWAIT: N Q S P O
+ * C G T for the states, I ignore, V invalid), against what the tracker does
+ * with such a packet. The cells are its values, not its comments.
+ */
+static const char *const dccp_kernel_table[2][DCCP_PKT_INVALID] = {
+	{	/* client */
+		[DCCP_PKT_REQUEST]	= "QQSIIIIQ",
+		[DCCP_PKT_RESPONSE]	= "VIIIIIIV",
+		[DCCP_PKT_ACK]		= "VVPPOCGV",
+		[DCCP_PKT_DATA]		= "VVVVOCGV",
+		[DCCP_PKT_DATAACK]	= "VVPPOCGV",
+		[DCCP_PKT_CLOSEREQ]	= "VVVVVVVV",
+		[DCCP_PKT_CLOSE]	= "VVVGGGVV",
+		[DCCP_PKT_RESET]	= "VTTTTTTI",
+		[DCCP_PKT_SYNC]		= "VIIIIIII",
+		[DCCP_PKT_SYNCACK]	= "VIIIIIII",
+	},
+	{	/* server */
+		[DCCP_PKT_REQUEST]	= "VIIIIIIQ",
+		[DCCP_PKT_RESPONSE]	= "VSSIIIIV",
+		[DCCP_PKT_ACK]		= "VVVOOVGV",
+		[DCCP_PKT_DATA]		= "VVVOOVGV",
+		[DCCP_PKT_DATAACK]	= "VVVOOVGV",
+		[DCCP_PKT_CLOSEREQ]	= "VVVCCCCV",
+		[DCCP_PKT_CLOSE]	= "VVVGGVGV",
+		[DCCP_PKT_RESET]	= "VTTTTTTT",
+		[DCCP_PKT_SYNC]		= "VIIIIIII",
+		[DCCP_PKT_SYNCACK]	= "VIIIIIII",
+	},
+};
+
+static void dccp_table_matches_kernel(struct kunit *test)
+{
+	static const char letters[] = "NQSPOCGTIV";	/* by enum nfct_dccp_state_id */
+	struct nfct_net *cn = dccp_net(test);
+	struct nfct_conn *ct = dccp_open(test, cn);
+	struct nfct_dccp_state *st = &nfct_conn_proto(ct)->dccp;
+	struct sk_buff *skb[DCCP_PKT_INVALID];
+	enum nfct_track res, want_res;
+	u8 role, type, state, want;
+
+	for (type = 0; type < DCCP_PKT_INVALID; type++)
+		skb[type] = build_dccp(test, type, 1000 + type, 2000);
+	for (role = 0; role < 2; role++) {
+		for (type = 0; type < DCCP_PKT_INVALID; type++) {
+			for (state = NFCT_DCCP_NONE; state <= NFCT_DCCP_TIMEWAIT; state++) {
+				want = strchr(letters, dccp_kernel_table[role][type][state]) - letters;
+				want_res = want == NFCT_DCCP_INVALID ? NFCT_TRACK_INVALID :
+					   want == NFCT_DCCP_IGNORE ? NFCT_TRACK_IGNORE :
+					   NFCT_TRACK_ACCEPT;
+				st->state = state;
+				st->role[ORIG] = role;
+				st->role[REPLY] = !role;
+				st->last_dir = ORIG;
+				st->last_pkt = DCCP_PKT_DATA;	/* no resync */
+				nfct_refresh(ct, 5 * HZ);
+				res = DCCP_TRACKER->packet(ct, skb[type], 20, ORIG, cn);
+				KUNIT_EXPECT_EQ_MSG(test, res, want_res, "role %u type %u state %u",
+						    role, type, state);
+				if (want_res != NFCT_TRACK_ACCEPT)
+					want = state;
+				KUNIT_EXPECT_EQ_MSG(test, st->state, want, "role %u type %u state %u",
+						    role, type, state);
+				if (want_res == NFCT_TRACK_ACCEPT)
+					expect_timeout(test, ct, cn->timeouts.dccp[want]);
+				else
+					expect_timeout(test, ct, 5 * HZ);
+			}
+		}
+	}
+	for (type = 0; type < DCCP_PKT_INVALID; type++)
+		kfree_skb(skb[type]);
+	nfct_conn_put(ct);
+}
+
+/* The error hook's verdict on @skb is INVALID, recorded for later hooks. */
+static void dccp_expect_invalid(struct kunit *test, struct nfct_net *cn,
+				struct sk_buff *skb, unsigned int hook)
+{
+	struct nfct_conn *got;
+	u8 info;
+
+	skb->ip_summed = CHECKSUM_NONE;
+	KUNIT_EXPECT_EQ(test, DCCP_TRACKER->error(cn, skb, 20, hook), NF_ACCEPT);
+	KUNIT_EXPECT_TRUE(test, nfct_pkt_take(cn, skb, &got, &info));
+	KUNIT_EXPECT_EQ(test, info, (u8)NFCT_INFO_INVALID);
+	kfree_skb(skb);
+}
+
+/* @skb passes the error hook, to be tracked. */
+static void dccp_expect_ok(struct kunit *test, struct nfct_net *cn,
+			   struct sk_buff *skb, unsigned int hook)
+{
+	skb->ip_summed = CHECKSUM_NONE;
+	KUNIT_EXPECT_EQ(test, DCCP_TRACKER->error(cn, skb, 20, hook), NFCT_TRACK_IT);
+	kfree_skb(skb);
+}
+
+/*
+ * Malformed packets, at LOCAL_OUT (no checksum): a data offset outside the
+ * header or the packet, a checksum coverage past the end, a reserved type,
+ * a type without the 48-bit numbers it requires are INVALID; a packet too
+ * short for its headers is dropped, counted in invalid and drop.
+ */
+static void dccp_malformed(struct kunit *test)
+{
+	const u8 ports_only[8] = { 0x13, 0x89, 0x17, 0x70, 3, 0, 0, 0 };
+	struct nfct_net *cn = dccp_net(test);
+	unsigned int invalid, drop, off;
+	struct nfct_conn *got;
+	struct nfct_tuple t;
+	struct sk_buff *skb;
+	u8 info;
+
+	dccp_expect_ok(test, cn, build_dccp(test, DCCP_PKT_REQUEST, 1, 0), NF_INET_LOCAL_OUT);
+	skb = build_dccp(test, DCCP_PKT_REQUEST, 1, 0);
+	dccp_of(skb)->dccph_doff = 2;
+	dccp_expect_invalid(test, cn, skb, NF_INET_LOCAL_OUT);
+	skb = build_dccp(test, DCCP_PKT_REQUEST, 1, 0);
+	dccp_of(skb)->dccph_doff = 6;		/* 24 bytes of 20 */
+	dccp_expect_invalid(test, cn, skb, NF_INET_LOCAL_OUT);
+	/* Coverage (CsCov - 1) * 4: 20 bytes fit the 20, 24 do not. */
+	skb = build_dccp(test, DCCP_PKT_REQUEST, 1, 0);
+	dccp_of(skb)->dccph_cscov = 6;
+	dccp_expect_ok(test, cn, skb, NF_INET_LOCAL_OUT);
+	skb = build_dccp(test, DCCP_PKT_REQUEST, 1, 0);
+	dccp_of(skb)->dccph_cscov = 7;
+	dccp_expect_invalid(test, cn, skb, NF_INET_LOCAL_OUT);
+	dccp_expect_invalid(test, cn, build_dccp(test, 10, 1, 0), NF_INET_LOCAL_OUT);
+	dccp_expect_invalid(test, cn, build_dccp(test, 15, 1, 0), NF_INET_LOCAL_OUT);
+	/* 24-bit sequence numbers: only Data, Ack and DataAck may have them. */
+	dccp_expect_invalid(test, cn, build_dccp_payload(test, DCCP_PKT_REQUEST, false, 1, 0, 0),
+			    NF_INET_LOCAL_OUT);
+	dccp_expect_invalid(test, cn, build_dccp_payload(test, DCCP_PKT_RESET, false, 1, 0, 0),
+			    NF_INET_LOCAL_OUT);
+	dccp_expect_invalid(test, cn, build_dccp_payload(test, DCCP_PKT_SYNC, false, 1, 0, 0),
+			    NF_INET_LOCAL_OUT);
+	dccp_expect_ok(test, cn, build_dccp_payload(test, DCCP_PKT_DATA, false, 1, 0, 0),
+		       NF_INET_LOCAL_OUT);
+	dccp_expect_ok(test, cn, build_dccp_payload(test, DCCP_PKT_ACK, false, 1, 0, 0),
+		       NF_INET_LOCAL_OUT);
+	dccp_expect_ok(test, cn, build_dccp_payload(test, DCCP_PKT_DATAACK, false, 1, 0, 0),
+		       NF_INET_LOCAL_OUT);
+	dccp_stats(cn, &invalid, &drop);
+	KUNIT_EXPECT_EQ(test, invalid, 8U);
+	KUNIT_EXPECT_EQ(test, drop, 0U);
+
+	/* The ports but not the 12-byte header: a tuple, then a drop. */
+	skb = build_ipv4(test, IPPROTO_DCCP, ports_only, sizeof(ports_only));
+	KUNIT_EXPECT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), 0);
+	KUNIT_EXPECT_EQ(test, DCCP_TRACKER->error(cn, skb, 20, NF_INET_LOCAL_OUT), NF_DROP);
+	KUNIT_EXPECT_FALSE(test, nfct_pkt_take(cn, skb, &got, &info));
+	kfree_skb(skb);
+	/* A Response whose data offset (16) leaves no room for its subheader. */
+	skb = build_dccp(test, DCCP_PKT_RESPONSE, 1, 0);
+	dccp_of(skb)->dccph_doff = 4;
+	skb_trim(skb, 20 + 16);
+	KUNIT_EXPECT_EQ(test, DCCP_TRACKER->error(cn, skb, 20, NF_INET_LOCAL_OUT), NF_DROP);
+	KUNIT_EXPECT_FALSE(test, nfct_pkt_take(cn, skb, &got, &info));
+	kfree_skb(skb);
+	dccp_stats(cn, &invalid, &drop);
+	KUNIT_EXPECT_EQ(test, invalid, 10U);
+	KUNIT_EXPECT_EQ(test, drop, 2U);
+	/* Under 4 bytes there is no tuple: nfct_hook_in counts it, not the tracker. */
+	skb = build_ipv4(test, IPPROTO_DCCP, ports_only, 3);
+	KUNIT_EXPECT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), -EINVAL);
+	kfree_skb(skb);
+}
+
+/* Sums @covered bytes of the DCCP header on, as its sender would. */
+static void dccp_sum(struct sk_buff *skb, unsigned int covered)
+{
+	struct dccp_hdr *dh = dccp_of(skb);
+	unsigned int len = skb->len - sizeof(struct iphdr);
+
+	dh->dccph_checksum = 0;
+	dh->dccph_checksum = csum_tcpudp_magic(A_ADDR, B_ADDR, len, IPPROTO_DCCP,
+					       csum_partial(dh, covered, 0));
+}
+
+/*
+ * At PRE_ROUTING the checksum is checked over the coverage, (CsCov - 1) * 4
+ * bytes from the header or all of it; what this host sends is trusted.
+ */
+static void dccp_checksum(struct kunit *test)
+{
+	struct nfct_net *cn = dccp_net(test);
+	struct sk_buff *skb;
+
+	/* A 24-byte DataAck and 8 bytes of data, all covered. */
+	skb = build_dccp_payload(test, DCCP_PKT_DATAACK, true, 5, 6, 8);
+	ip_send_check(ip_hdr(skb));
+	dccp_sum(skb, 32);
+	dccp_expect_ok(test, cn, skb_copy(skb, GFP_KERNEL), NF_INET_PRE_ROUTING);
+	skb->data[20 + 24] ^= 1;
+	dccp_expect_ok(test, cn, skb_copy(skb, GFP_KERNEL), NF_INET_LOCAL_OUT);
+	dccp_expect_invalid(test, cn, skb_copy(skb, GFP_KERNEL), NF_INET_PRE_ROUTING);
+	/* The header's 24 bytes covered (CsCov 7): the data may change. */
+	dccp_of(skb)->dccph_cscov = 7;
+	dccp_sum(skb, 24);
+	dccp_expect_ok(test, cn, skb_copy(skb, GFP_KERNEL), NF_INET_PRE_ROUTING);
+	skb->data[20 + 24] ^= 1;
+	dccp_expect_ok(test, cn, skb_copy(skb, GFP_KERNEL), NF_INET_PRE_ROUTING);
+	dccp_of(skb)->dccph_seq ^= htons(1);
+	dccp_expect_invalid(test, cn, skb_copy(skb, GFP_KERNEL), NF_INET_PRE_ROUTING);
+	/*
+	 * CsCov 1 covers no byte of the packet in nf_conntrack's arithmetic:
+	 * the sum is the pseudo-header's alone, which is not zero here, so a
+	 * packet summed the RFC 4340 way (header only) is INVALID arriving.
+	 */
+	dccp_of(skb)->dccph_seq ^= htons(1);
+	dccp_of(skb)->dccph_cscov = 1;
+	dccp_sum(skb, 24);
+	dccp_expect_ok(test, cn, skb_copy(skb, GFP_KERNEL), NF_INET_LOCAL_OUT);
+	dccp_expect_invalid(test, cn, skb_copy(skb, GFP_KERNEL), NF_INET_PRE_ROUTING);
+	kfree_skb(skb);
+}
+
+static struct kunit_case dccp_cases[] = {
+	KUNIT_CASE(dccp_handshake),
+	KUNIT_CASE(dccp_assured_needs_the_responses_ack),
+	KUNIT_CASE(dccp_close_to_timewait),
+	KUNIT_CASE(dccp_invalid_transition),
+	KUNIT_CASE(dccp_only_request_opens),
+	KUNIT_CASE(dccp_reset_before_reply),
+	KUNIT_CASE(dccp_role_reversal),
+	KUNIT_CASE(dccp_ignored_request_resync),
+	KUNIT_CASE(dccp_table_matches_kernel),
+	KUNIT_CASE(dccp_malformed),
+	KUNIT_CASE(dccp_checksum),
+	{}
+};
+
+static struct kunit_suite dccp_suite = {
+	.name = "nf_ct_dccp",
+	.test_cases = dccp_cases,
+};
+
 static struct kunit_case gre_cases[] = {
 	KUNIT_CASE(gre_tuple_and_line),
 	{}
@@ -3181,6 +3925,284 @@ static struct kunit_case gre_cases[] = {
 static struct kunit_suite gre_suite = {
 	.name = "nf_ct_gre",
 	.test_cases = gre_cases,
+};
+
+/* One chunk of an SCTP packet built by build_sctp(). */
+struct sctp_spec {
+	u8 type;
+	u8 flags;
+	u16 len;		/* 0: the chunk's own (4, or 20 with an init header) */
+	bool zero;		/* a length field of 0 */
+	u32 init_tag;		/* INIT, INIT ACK: the Initiate Tag */
+};
+
+/* 10.1.1.3:5000 -> 10.1.1.80:6000 (or back, @reply) with tag @vtag. */
+static struct sk_buff *build_sctp(struct kunit *test, bool reply, u32 vtag,
+				  const struct sctp_spec *c, unsigned int n)
+{
+	u8 buf[128] = {};
+	struct sctphdr *sh = (struct sctphdr *)buf;
+	unsigned int pos = sizeof(*sh), i, len;
+	struct sk_buff *skb;
+	struct iphdr *iph;
+
+	sh->source = htons(reply ? 6000 : 5000);
+	sh->dest = htons(reply ? 5000 : 6000);
+	sh->vtag = htonl(vtag);
+	for (i = 0; i < n; i++) {
+		struct sctp_chunkhdr *ch = (struct sctp_chunkhdr *)(buf + pos);
+		bool init = c[i].type == SCTP_CID_INIT || c[i].type == SCTP_CID_INIT_ACK;
+
+		len = c[i].len ?: init ? sizeof(*ch) + sizeof(struct sctp_inithdr) : sizeof(*ch);
+		ch->type = c[i].type;
+		ch->flags = c[i].flags;
+		ch->length = c[i].zero ? 0 : htons(len);
+		if (init && len >= sizeof(*ch) + 4)
+			((struct sctp_inithdr *)(ch + 1))->init_tag = htonl(c[i].init_tag);
+		pos += c[i].len ? sizeof(*ch) : ALIGN(len, 4);
+	}
+	skb = build_ipv4(test, IPPROTO_SCTP, buf, pos);
+	if (reply) {
+		iph = ip_hdr(skb);
+		swap(iph->saddr, iph->daddr);
+	}
+	return skb;
+}
+
+/* Tracks one packet of @ct (made by the first if NULL); the tracker's verdict. */
+static enum nfct_track sctp_step(struct kunit *test, struct nfct_net *cn,
+				 struct nfct_conn **ct, bool reply, u32 vtag,
+				 const struct sctp_spec *c, unsigned int n)
+{
+	struct sk_buff *skb = build_sctp(test, reply, vtag, c, n);
+	enum nfct_track res = NFCT_TRACK_INVALID;
+	struct nfct_tuple t, r;
+	unsigned int off;
+
+	KUNIT_ASSERT_EQ(test, nfct_tuple_from_skb(skb, &t, &off), 0);
+	if (!*ct) {
+		KUNIT_ASSERT_TRUE(test, nfct_tuple_invert(&r, &t));
+		*ct = nfct_conn_alloc(&t, &r);
+		KUNIT_ASSERT_NOT_NULL(test, *ct);
+		if (!nfct_l4proto_sctp.new(*ct, skb, off, cn)) {
+			nfct_conn_put(*ct);
+			*ct = NULL;
+			kfree_skb(skb);
+			return NFCT_TRACK_INVALID;
+		}
+	}
+	res = nfct_l4proto_sctp.packet(*ct, skb, off,
+				       reply ? NFCT_DIR_REPLY : NFCT_DIR_ORIGINAL, cn);
+	kfree_skb(skb);
+	return res;
+}
+
+static enum nfct_track sctp_one(struct kunit *test, struct nfct_net *cn,
+				struct nfct_conn **ct, bool reply, u32 vtag,
+				struct sctp_spec c)
+{
+	return sctp_step(test, cn, ct, reply, vtag, &c, 1);
+}
+
+static struct nfct_net *sctp_net(struct kunit *test)
+{
+	struct nfct_net *cn = kunit_kzalloc(test, sizeof(*cn), GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, cn);
+	for (i = 0; i < NFCT_SCTP_MAX; i++)
+		cn->timeouts.sctp[i] = (100 + i) * HZ;	/* the state shows in the timeout */
+	return cn;
+}
+
+/* The entry expires in @j jiffies, give or take the ticks of the test itself. */
+#define SCTP_EXPECT_EXPIRES(test, ct, j) do {				\
+	KUNIT_EXPECT_LE(test, nfct_expires(ct), (s32)(j));		\
+	KUNIT_EXPECT_GT(test, nfct_expires(ct), (s32)(j) - HZ / 2);	\
+} while (0)
+
+static u8 sctp_state(const struct nfct_conn *ct)
+{
+	return nfct_conn_proto(ct)->sctp.state;
+}
+
+/*
+ * The four-way handshake, data, the tags checked and the shutdown, as
+ * nf_conntrack 6.1 moves them: INIT leaves the entry CLOSED until the INIT
+ * ACK, the COOKIE ACK makes it ESTABLISHED and ASSURED, a packet with the
+ * wrong tag is INVALID and changes nothing; each state's timeout applies.
+ */
+static void sctp_association(struct kunit *test)
+{
+	struct nfct_net *cn = sctp_net(test);
+	struct nfct_conn *ct = NULL;
+
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 0,
+			(struct sctp_spec){ SCTP_CID_INIT, .init_tag = 0xa }), NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_EXPECT_EQ(test, sctp_state(ct), NFCT_SCTP_CLOSED);
+	SCTP_EXPECT_EXPIRES(test, ct, (100 + NFCT_SCTP_CLOSED) * HZ);
+	/* An INIT ACK for another INIT than the one seen. */
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, true, 0xa,
+			(struct sctp_spec){ SCTP_CID_INIT_ACK, .init_tag = 0xb }), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, sctp_state(ct), NFCT_SCTP_COOKIE_WAIT);
+	/* The COOKIE ECHO carries the tag the INIT ACK chose, or is INVALID. */
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 0xc,
+			(struct sctp_spec){ SCTP_CID_COOKIE_ECHO }), NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 0xb,
+			(struct sctp_spec){ SCTP_CID_COOKIE_ECHO }), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, sctp_state(ct), NFCT_SCTP_COOKIE_ECHOED);
+	KUNIT_EXPECT_FALSE(test, test_bit(NFCT_ASSURED, &ct->status));
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, true, 0xa,
+			(struct sctp_spec){ SCTP_CID_COOKIE_ACK }), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, sctp_state(ct), NFCT_SCTP_ESTABLISHED);
+	KUNIT_EXPECT_TRUE(test, test_bit(NFCT_ASSURED, &ct->status));
+	SCTP_EXPECT_EXPIRES(test, ct, (100 + NFCT_SCTP_ESTABLISHED) * HZ);
+
+	/* DATA: each way with the tag its receiver chose, and only that. */
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 0xb,
+			(struct sctp_spec){ SCTP_CID_DATA, .len = 20 }), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, true, 0xa,
+			(struct sctp_spec){ SCTP_CID_SACK }), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, true, 0xb,
+			(struct sctp_spec){ SCTP_CID_SACK }), NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, sctp_state(ct), NFCT_SCTP_ESTABLISHED);
+	set_bit(NFCT_SEEN_REPLY, &ct->status);	/* the core's part */
+	ct->timeout = (u32)jiffies + 104 * HZ + HZ / 2;
+	KUNIT_EXPECT_STREQ(test, format_conn(test, ct),
+		"ipv4     2 sctp     132 104 ESTABLISHED src=10.1.1.3 dst=10.1.1.80 sport=5000 dport=6000 src=10.1.1.80 dst=10.1.1.3 sport=6000 dport=5000 [ASSURED] mark=0 zone=0 use=2\n");
+
+	/* SHUTDOWN, its ACK, and the COMPLETE: the entry is CLOSED. */
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 0xb,
+			(struct sctp_spec){ SCTP_CID_SHUTDOWN, .len = 8 }), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, sctp_state(ct), NFCT_SCTP_SHUTDOWN_SENT);
+	KUNIT_EXPECT_TRUE(test, nfct_l4proto_sctp.can_early_drop(ct));
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, true, 0xa,
+			(struct sctp_spec){ SCTP_CID_SHUTDOWN_ACK }), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, sctp_state(ct), NFCT_SCTP_SHUTDOWN_ACK_SENT);
+	/* SHUTDOWN COMPLETE with the T bit carries the peer's tag. */
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 0xb,
+			(struct sctp_spec){ SCTP_CID_SHUTDOWN_COMPLETE, SCTP_CHUNK_FLAG_T }),
+			NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 0xa,
+			(struct sctp_spec){ SCTP_CID_SHUTDOWN_COMPLETE, SCTP_CHUNK_FLAG_T }),
+			NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, sctp_state(ct), NFCT_SCTP_CLOSED);
+	SCTP_EXPECT_EXPIRES(test, ct, (100 + NFCT_SCTP_CLOSED) * HZ);
+	KUNIT_EXPECT_FALSE(test, nfct_l4proto_sctp.can_early_drop(ct));
+	nfct_conn_put(ct);
+}
+
+/*
+ * What may not open an entry: an answer to a packet out of the blue, a
+ * chunk with no transition from NONE, an INIT with a tag or bundled, a
+ * chunk of length 0, an INIT cut before its Initiate Tag; and a reply with
+ * no association is INVALID.
+ */
+static void sctp_refused(struct kunit *test)
+{
+	static const struct sctp_spec init_data[] = {
+		{ SCTP_CID_INIT, .init_tag = 1 }, { SCTP_CID_DATA, .len = 16 },
+	};
+	static const struct sctp_spec data_echo[] = {
+		{ SCTP_CID_DATA, .len = 16 }, { SCTP_CID_COOKIE_ECHO },
+	};
+	struct nfct_net *cn = sctp_net(test);
+	struct nfct_conn *ct = NULL;
+
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 1,
+			(struct sctp_spec){ SCTP_CID_ABORT }), NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 1,
+			(struct sctp_spec){ SCTP_CID_COOKIE_ACK }), NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 1,
+			(struct sctp_spec){ SCTP_CID_SHUTDOWN_COMPLETE }), NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 1,
+			(struct sctp_spec){ SCTP_CID_DATA, .len = 16 }), NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 1,
+			(struct sctp_spec){ SCTP_CID_INIT, .init_tag = 1 }), NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, sctp_step(test, cn, &ct, false, 0,
+			init_data, ARRAY_SIZE(init_data)), NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, sctp_step(test, cn, &ct, false, 0,
+			data_echo, ARRAY_SIZE(data_echo)), NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 0,
+			(struct sctp_spec){ SCTP_CID_INIT, .len = 6 }), NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 0,
+			(struct sctp_spec){ SCTP_CID_HEARTBEAT, .zero = true }), NFCT_TRACK_INVALID);
+	/* A chunk claiming more than the packet has is taken as it is. */
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 0,
+			(struct sctp_spec){ SCTP_CID_HEARTBEAT, .len = 0xffff }), NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_EXPECT_EQ(test, sctp_state(ct), NFCT_SCTP_HEARTBEAT_SENT);
+	nfct_conn_put(ct);
+	ct = NULL;
+
+	/* An entry CLOSED by its INIT: a reply from the wrong state is INVALID. */
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 0,
+			(struct sctp_spec){ SCTP_CID_INIT, .init_tag = 7 }), NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	nfct_conn_proto(ct)->sctp.state = NFCT_SCTP_NONE;
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, true, 7,
+			(struct sctp_spec){ SCTP_CID_INIT_ACK, .init_tag = 8 }), NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, sctp_state(ct), NFCT_SCTP_NONE);
+	nfct_conn_put(ct);
+}
+
+/*
+ * A retransmitted INIT on a confirmed CLOSED entry passes without
+ * refreshing it; an association met by its HEARTBEAT is HEARTBEAT_SENT
+ * and becomes ESTABLISHED by the ACK; a HEARTBEAT with a new tag passes
+ * unrefreshed until the other side's ACK adopts the tag.
+ */
+static void sctp_init_again_and_heartbeats(struct kunit *test)
+{
+	struct nfct_net *cn = sctp_net(test);
+	struct nfct_conn *ct = NULL;
+
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 0,
+			(struct sctp_spec){ SCTP_CID_INIT, .init_tag = 5 }), NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	set_bit(NFCT_CONFIRMED, &ct->status);
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 0,
+			(struct sctp_spec){ SCTP_CID_INIT, .init_tag = 6 }), NFCT_TRACK_IGNORE);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->sctp.vtag[NFCT_DIR_REPLY], htonl(6));
+	nfct_conn_put(ct);
+	ct = NULL;
+
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 0x33,
+			(struct sctp_spec){ SCTP_CID_HEARTBEAT, .len = 8 }), NFCT_TRACK_ACCEPT);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	KUNIT_EXPECT_EQ(test, sctp_state(ct), NFCT_SCTP_HEARTBEAT_SENT);
+	SCTP_EXPECT_EXPIRES(test, ct, (100 + NFCT_SCTP_HEARTBEAT_SENT) * HZ);
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, true, 0x44,
+			(struct sctp_spec){ SCTP_CID_HEARTBEAT_ACK, .len = 8 }), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, sctp_state(ct), NFCT_SCTP_ESTABLISHED);
+	KUNIT_EXPECT_TRUE(test, test_bit(NFCT_ASSURED, &ct->status));
+
+	/* A new tag: the HEARTBEAT is let through, the state and timeout kept. */
+	ct->timeout = (u32)jiffies + 5 * HZ;
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 0x55,
+			(struct sctp_spec){ SCTP_CID_HEARTBEAT, .len = 8 }), NFCT_TRACK_IGNORE);
+	SCTP_EXPECT_EXPIRES(test, ct, 5 * HZ);
+	/* The same side's ACK may not adopt it, the other side's does. */
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, false, 0x55,
+			(struct sctp_spec){ SCTP_CID_HEARTBEAT_ACK, .len = 8 }), NFCT_TRACK_INVALID);
+	KUNIT_EXPECT_EQ(test, sctp_one(test, cn, &ct, true, 0x66,
+			(struct sctp_spec){ SCTP_CID_HEARTBEAT_ACK, .len = 8 }), NFCT_TRACK_ACCEPT);
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->sctp.vtag[NFCT_DIR_REPLY], htonl(0x66));
+	KUNIT_EXPECT_EQ(test, nfct_conn_proto(ct)->sctp.vtag[NFCT_DIR_ORIGINAL], 0);
+	nfct_conn_put(ct);
+}
+
+static struct kunit_case sctp_cases[] = {
+	KUNIT_CASE(sctp_association),
+	KUNIT_CASE(sctp_refused),
+	KUNIT_CASE(sctp_init_again_and_heartbeats),
+	{}
+};
+
+static struct kunit_suite sctp_suite = {
+	.name = "nf_ct_sctp",
+	.test_cases = sctp_cases,
 };
 
 static struct kunit_case ipv6_cases[] = {
@@ -3199,7 +4221,8 @@ static struct kunit_suite ipv6_suite = {
 
 kunit_test_suites(&tuple_suite, &tcp_suite, &proc_suite, &table_suite,
 		  &hash_suite, &timeout_suite, &pkt_suite, &tcp_window_suite,
-		  &tcp_packet_suite, &xt_suite, &ipv6_suite, &gre_suite);
+		  &tcp_packet_suite, &xt_suite, &ipv6_suite, &gre_suite,
+		  &sctp_suite, &dccp_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for nf_ct");
