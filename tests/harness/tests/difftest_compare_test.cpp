@@ -55,6 +55,18 @@ TEST(DifftestCompare, EachFieldIsCompared) {
   EXPECT_EQ(c.compared, 1u);
 }
 
+// One address pair, two PPTP calls: two entries, each matched by its keys.
+TEST(DifftestCompare, GreEntriesAreTheirKeys) {
+  const std::string call =
+      "ipv4     2 gre      47 24 timeout=30, stream_timeout=180 src=10.77.0.2 dst=10.77.1.2 srckey=0x0 dstkey=0x4001 "
+      "packets=1 bytes=33 [UNREPLIED] src=10.77.1.2 dst=10.77.0.2 srckey=0x4001 dstkey=0x0 packets=0 bytes=0 mark=0 "
+      "zone=0 delta-time=6 use=2";
+  const std::string other = replace(replace(replace(call, "0x4001", "0x4002"), "0x4001", "0x4002"), "packets=1 bytes=33", "packets=2 bytes=66");
+  auto c = compare_tables("r", table({call, other}), table({other, call}));
+  EXPECT_TRUE(c.disagreements.empty());
+  EXPECT_EQ(c.agreed, 2u);
+}
+
 TEST(DifftestCompare, MissingEntriesDisagreeUnlessExpiring) {
   auto c = compare_tables("r", table({kTcp}), table({kUdp}));
   ASSERT_EQ(c.disagreements.size(), 2u);

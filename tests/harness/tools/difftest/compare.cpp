@@ -13,6 +13,8 @@ std::string entry_identity(const ProcEntry& e) {
   k << e.l3num << ' ' << e.l4num << ' ' << e.orig.src << ' ' << e.orig.dst;
   if (e.orig.sport) k << " sport=" << *e.orig.sport << " dport=" << *e.orig.dport;
   if (e.orig.type) k << " type=" << *e.orig.type << " code=" << *e.orig.code << " id=" << *e.orig.id;
+  // GRE's keys are its ports: one address pair has an entry per PPTP call.
+  if (e.orig.srckey) k << " srckey=" << *e.orig.srckey << " dstkey=" << e.orig.dstkey.value_or(0);
   if (e.zone) k << " zone=" << *e.zone;
   return k.str();
 }
