@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Rewriting packets to a connection's binding: the IPv4 address, the
- * TCP/UDP port or ICMP id, and every checksum that covers them, updated
- * incrementally with the kernel's helpers (they also handle
- * CHECKSUM_PARTIAL). A UDP checksum of zero means "none" and stays so.
+ * TCP/UDP/UDP-Lite/SCTP/DCCP port or ICMP id, and every checksum that
+ * covers them, updated incrementally with the kernel's helpers (they also
+ * handle CHECKSUM_PARTIAL). A UDP checksum of zero means "none" and stays
+ * so. SCTP's CRC32c covers no address and cannot be updated in place: it
+ * is summed again, as nf_nat does, unless the device will sum it.
  *
  * An ICMP error quotes the packet it answers: the quote is rewritten too,
  * as the inverse manip of the outer header, so that the host receiving the
  * error recognises its own packet.
  */
+#include <linux/dccp.h>
 #include <linux/icmp.h>
+#include <linux/sctp.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/ip.h>
 #include <linux/tcp.h>
@@ -32,26 +36,53 @@ static void nfct_nat_csum_addr(struct sk_buff *skb, unsigned int iphoff,
 		inet_proto_csum_replace4(check, skb, iph->daddr, t->dst, true);
 }
 
-static bool nfct_nat_tcp(struct sk_buff *skb, unsigned int iphoff,
-			 unsigned int off, const struct nfct_tuple *t,
-			 enum nfct_nat_manip m)
+/*
+ * TCP and DCCP: the two ports first, and a checksum over the pseudo-header
+ * at @check_off of a header @hdrlen long. A quote in an ICMP error may hold
+ * only the first 8 bytes: its ports change, there is no checksum to mend.
+ */
+static bool nfct_nat_ports_csum(struct sk_buff *skb, unsigned int iphoff,
+				unsigned int off, const struct nfct_tuple *t,
+				enum nfct_nat_manip m, unsigned int hdrlen,
+				unsigned int check_off)
 {
-	/* A quote in an ICMP error may hold only the first 8 bytes: no checksum. */
-	unsigned int len = skb->len >= off + sizeof(struct tcphdr) ?
-			   sizeof(struct tcphdr) : 8;
-	__be16 *port, newport;
-	struct tcphdr *th;
+	unsigned int len = skb->len >= off + hdrlen ? hdrlen : 8;
+	__be16 *ports, *port, newport;
+	__sum16 *check;
 
 	if (skb_ensure_writable(skb, off + len))
 		return false;
-	th = (void *)skb->data + off;
-	port = m == NFCT_NAT_SRC ? &th->source : &th->dest;
+	ports = (void *)skb->data + off;
+	port = m == NFCT_NAT_SRC ? &ports[0] : &ports[1];
 	newport = m == NFCT_NAT_SRC ? t->sport : t->dport;
-	if (len == sizeof(struct tcphdr)) {
-		nfct_nat_csum_addr(skb, iphoff, &th->check, t, m);
-		inet_proto_csum_replace2(&th->check, skb, *port, newport, false);
+	if (len == hdrlen) {
+		check = (void *)skb->data + off + check_off;
+		nfct_nat_csum_addr(skb, iphoff, check, t, m);
+		inet_proto_csum_replace2(check, skb, *port, newport, false);
 	}
 	*port = newport;
+	return true;
+}
+
+/* SCTP: the ports, then the CRC32c again over what the packet holds. */
+static bool nfct_nat_sctp(struct sk_buff *skb, unsigned int off,
+			  const struct nfct_tuple *t, enum nfct_nat_manip m)
+{
+	unsigned int len = skb->len >= off + sizeof(struct sctphdr) ?
+			   sizeof(struct sctphdr) : 8;
+	struct sctphdr *sh;
+
+	if (skb_ensure_writable(skb, off + len))
+		return false;
+	sh = (void *)skb->data + off;
+	if (m == NFCT_NAT_SRC)
+		sh->source = t->sport;
+	else
+		sh->dest = t->dport;
+	if (len == sizeof(*sh) && skb->ip_summed != CHECKSUM_PARTIAL) {
+		sh->checksum = nfct_sctp_crc(skb, off);
+		skb->ip_summed = CHECKSUM_NONE;
+	}
 	return true;
 }
 
@@ -127,7 +158,15 @@ bool nfct_nat_manip_pkt(struct sk_buff *skb, unsigned int iphoff,
 
 	switch (target->protonum) {
 	case IPPROTO_TCP:
-		ok = nfct_nat_tcp(skb, iphoff, off, target, m);
+		ok = nfct_nat_ports_csum(skb, iphoff, off, target, m, sizeof(struct tcphdr),
+					 offsetof(struct tcphdr, check));
+		break;
+	case IPPROTO_DCCP:
+		ok = nfct_nat_ports_csum(skb, iphoff, off, target, m, sizeof(struct dccp_hdr),
+					 offsetof(struct dccp_hdr, dccph_checksum));
+		break;
+	case IPPROTO_SCTP:
+		ok = nfct_nat_sctp(skb, off, target, m);
 		break;
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE:

@@ -49,6 +49,8 @@ static __be16 *nfct_nat_key(struct nfct_tuple *t, enum nfct_nat_manip m)
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+	case IPPROTO_DCCP:
 		return m == NFCT_NAT_SRC ? &t->sport : &t->dport;
 	default:
 		return NULL;

@@ -184,7 +184,8 @@ static const struct skb_checksum_ops nfct_sctp_crc_ops = {
 	.combine	= nfct_sctp_crc_combine,
 };
 
-static __le32 nfct_sctp_crc(const struct sk_buff *skb, unsigned int off)
+/* Also for nf_ct_nat.ko, which sums a rewritten packet again. */
+__le32 nfct_sctp_crc(const struct sk_buff *skb, unsigned int off)
 {
 	const unsigned int at = offsetof(struct sctphdr, checksum);
 	static const u8 zero[4];
@@ -196,6 +197,7 @@ static __le32 nfct_sctp_crc(const struct sk_buff *skb, unsigned int off)
 			     &nfct_sctp_crc_ops);
 	return cpu_to_le32(~(__force u32)crc);
 }
+EXPORT_SYMBOL_GPL(nfct_sctp_crc);
 
 /*
  * Before lookup, as nf_conntrack checks before it tracks: a packet shorter

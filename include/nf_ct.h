@@ -529,6 +529,7 @@ extern const struct nfct_l4proto nfct_l4proto_icmp;
 extern const struct nfct_l4proto nfct_l4proto_icmpv6;
 extern const struct nfct_l4proto nfct_l4proto_gre;
 extern const struct nfct_l4proto nfct_l4proto_sctp;
+__le32 nfct_sctp_crc(const struct sk_buff *skb, unsigned int off);
 extern const struct nfct_l4proto nfct_l4proto_dccp;
 extern const struct nfct_l4proto nfct_l4proto_generic;
 

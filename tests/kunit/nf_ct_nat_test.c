@@ -6,8 +6,11 @@
  */
 #include <kunit/resource.h>
 #include <kunit/test.h>
+#include <linux/crc32.h>
+#include <linux/dccp.h>
 #include <linux/icmp.h>
 #include <linux/ip.h>
+#include <linux/sctp.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
@@ -258,6 +261,36 @@ static void nat_tuple_clash_moves_port(struct kunit *test)
 	t = nat_tuple(C_ADDR, S_ADDR, 40000, 54, IPPROTO_UDP);
 	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
 	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
+}
+
+/* SCTP's and DCCP's ports are chosen as TCP's and UDP's, each protocol apart. */
+static void nat_tuple_sctp_dccp_ports(struct kunit *test)
+{
+	static const u8 protos[] = { IPPROTO_SCTP, IPPROTO_DCCP };
+	struct nfct_net *cn = nat_table_new(test);
+	struct nf_nat_range2 r = nat_range_addr(N_ADDR, N_ADDR);
+	struct nfct_tuple t;
+	int i;
+
+	nat_add_snat(test, cn, IPPROTO_SCTP, C2_ADDR, 40000, 2905, N_ADDR, 40000);
+	for (i = 0; i < ARRAY_SIZE(protos); i++) {
+		t = nat_tuple(C_ADDR, S_ADDR, 40000, 2905, protos[i]);
+		KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+		KUNIT_EXPECT_EQ(test, t.src, N_ADDR);
+		KUNIT_EXPECT_EQ(test, ntohs(t.dport), 2905);
+		/* Only SCTP's port 40000 is taken. */
+		if (protos[i] == IPPROTO_SCTP) {
+			KUNIT_EXPECT_NE(test, ntohs(t.sport), 40000);
+			KUNIT_EXPECT_GE(test, ntohs(t.sport), 1024);
+		} else {
+			KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
+		}
+		KUNIT_EXPECT_FALSE(test, nat_reply_taken(cn, &t));
+	}
+	r = nat_range_ports(D_ADDR, 3868, 3868);
+	t = nat_tuple(C_ADDR, S_ADDR, 40001, 2905, IPPROTO_SCTP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_DST));
+	KUNIT_EXPECT_EQ(test, ntohs(t.dport), 3868);
 }
 
 /* Below 1024 a port stays in its half: 1-511, or 600-1023 from 512. */
@@ -581,6 +614,7 @@ static struct kunit_case nat_tuple_cases[] = {
 	KUNIT_CASE(nat_tuple_addr_from_range),
 	KUNIT_CASE(nat_tuple_addr_persistent),
 	KUNIT_CASE(nat_tuple_dnat_keeps_port),
+	KUNIT_CASE(nat_tuple_sctp_dccp_ports),
 	KUNIT_CASE(nat_tuple_icmp_id),
 	KUNIT_CASE(nat_tuple_proto_offset),
 	KUNIT_CASE(nat_tuple_reuses_source_mapping),
@@ -804,6 +838,102 @@ static void nat_pkt_udp(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ntohs(uh->dest), 5300);
 	nat_expect_ip_csum(test, skb, 0);
 	KUNIT_EXPECT_EQ(test, uh->check, nat_l4_csum(skb, 0, &uh->check));
+}
+
+/* SCTP's CRC32c of the packet after the IPv4 header, from scratch on a copy. */
+static __le32 nat_sctp_crc(struct kunit *test, struct sk_buff *skb)
+{
+	unsigned int len = skb->len - sizeof(struct iphdr);
+	u8 *copy = kunit_kzalloc(test, len, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, copy);
+	KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, sizeof(struct iphdr), copy, len), 0);
+	memset(copy + offsetof(struct sctphdr, checksum), 0, 4);
+	return cpu_to_le32(~__crc32c_le(~0U, copy, len));
+}
+
+/*
+ * SCTP's ports change and its CRC32c, which covers no address, is summed
+ * again, as nf_nat does; a device that will sum it (CHECKSUM_PARTIAL) is
+ * left to.
+ */
+static void nat_pkt_sctp(struct kunit *test)
+{
+	struct {
+		struct sctphdr sh;
+		struct sctp_chunkhdr ch;
+		char data[sizeof(nat_payload)];
+	} __packed pkt = {
+		.sh = { .source = htons(5000), .dest = htons(6000), .vtag = htonl(7) },
+		.ch = { .type = SCTP_CID_DATA, .length = htons(sizeof(pkt.ch) + sizeof(pkt.data)) },
+	};
+	struct sk_buff *skb;
+	struct sctphdr *sh;
+	__le32 before;
+
+	/* The check value of RFC 3720's CRC32c: the reference is the right sum. */
+	KUNIT_ASSERT_EQ(test, ~__crc32c_le(~0U, "123456789", 9), 0xe3069283);
+	memcpy(pkt.data, nat_payload, sizeof(nat_payload));
+	skb = nat_build(test, C_ADDR, S_ADDR, IPPROTO_SCTP, &pkt, sizeof(pkt));
+	sh = (void *)skb->data + sizeof(struct iphdr);
+	sh->checksum = nat_sctp_crc(test, skb);
+	KUNIT_EXPECT_EQ(test, nfct_sctp_crc(skb, sizeof(struct iphdr)), sh->checksum);
+	before = sh->checksum;
+
+	KUNIT_ASSERT_TRUE(test, nat_manip(skb, 0, N_ADDR, S_ADDR, 61000, 6000,
+					  IPPROTO_SCTP, NFCT_NAT_SRC));
+	sh = (void *)skb->data + sizeof(struct iphdr);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, N_ADDR);
+	KUNIT_EXPECT_EQ(test, ntohs(sh->source), 61000);
+	KUNIT_EXPECT_EQ(test, ntohs(sh->dest), 6000);
+	nat_expect_ip_csum(test, skb, 0);
+	KUNIT_EXPECT_NE(test, sh->checksum, before);
+	KUNIT_EXPECT_EQ(test, sh->checksum, nat_sctp_crc(test, skb));
+
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	before = sh->checksum;
+	KUNIT_ASSERT_TRUE(test, nat_manip(skb, 0, N_ADDR, D_ADDR, 61000, 6001,
+					  IPPROTO_SCTP, NFCT_NAT_DST));
+	sh = (void *)skb->data + sizeof(struct iphdr);
+	KUNIT_EXPECT_EQ(test, ntohs(sh->dest), 6001);
+	KUNIT_EXPECT_EQ(test, sh->checksum, before);
+}
+
+/* DCCP's ports change and its checksum follows them and the address. */
+static void nat_pkt_dccp(struct kunit *test)
+{
+	struct {
+		struct dccp_hdr dh;
+		char data[sizeof(nat_payload)];
+	} __packed pkt = {
+		.dh = {
+			.dccph_sport = htons(5001), .dccph_dport = htons(6000),
+			.dccph_doff = sizeof(struct dccp_hdr) / 4,
+			.dccph_type = DCCP_PKT_DATA, .dccph_seq = htons(77),
+		},
+	};
+	struct sk_buff *skb;
+	struct dccp_hdr *dh;
+
+	memcpy(pkt.data, nat_payload, sizeof(nat_payload));
+	skb = nat_build(test, C_ADDR, S_ADDR, IPPROTO_DCCP, &pkt, sizeof(pkt));
+	dh = (void *)skb->data + sizeof(struct iphdr);
+	dh->dccph_checksum = nat_l4_csum(skb, 0, &dh->dccph_checksum);
+
+	KUNIT_ASSERT_TRUE(test, nat_manip(skb, 0, N_ADDR, S_ADDR, 1100, 6000,
+					  IPPROTO_DCCP, NFCT_NAT_SRC));
+	dh = (void *)skb->data + sizeof(struct iphdr);
+	KUNIT_EXPECT_EQ(test, ntohs(dh->dccph_sport), 1100);
+	KUNIT_EXPECT_EQ(test, ntohs(dh->dccph_dport), 6000);
+	nat_expect_ip_csum(test, skb, 0);
+	KUNIT_EXPECT_EQ(test, dh->dccph_checksum, nat_l4_csum(skb, 0, &dh->dccph_checksum));
+	KUNIT_ASSERT_TRUE(test, nat_manip(skb, 0, N_ADDR, D_ADDR, 1100, 6001,
+					  IPPROTO_DCCP, NFCT_NAT_DST));
+	dh = (void *)skb->data + sizeof(struct iphdr);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, D_ADDR);
+	KUNIT_EXPECT_EQ(test, ntohs(dh->dccph_dport), 6001);
+	KUNIT_EXPECT_EQ(test, dh->dccph_checksum, nat_l4_csum(skb, 0, &dh->dccph_checksum));
+	KUNIT_EXPECT_EQ(test, memcmp(pkt.data, (char *)(dh + 1), sizeof(nat_payload)), 0);
 }
 
 /* A UDP checksum of zero means none: it stays zero. */
@@ -1116,6 +1246,8 @@ static struct kunit_case nat_pkt_cases[] = {
 	KUNIT_CASE(nat_pkt_tcp),
 	KUNIT_CASE(nat_pkt_udp),
 	KUNIT_CASE(nat_pkt_udp_no_csum),
+	KUNIT_CASE(nat_pkt_sctp),
+	KUNIT_CASE(nat_pkt_dccp),
 	KUNIT_CASE(nat_pkt_icmp_echo),
 	KUNIT_CASE(nat_pkt_tcp_quote_eight_bytes),
 	KUNIT_CASE(nat_pkt_icmp_reply_snat),
