@@ -1047,8 +1047,21 @@ TEST(Fuzz, MalformedFramesAgreeWithTheKernelsTracker) {
   // A frame one tracker drops (a DCCP header cut short: NF_DROP in both,
   // counted invalid and drop) never reaches the other, whose hook at the
   // same priority comes after it: the frames both saw are compared.
-  EXPECT_EQ(oinv - odrop, kinv - kdrop) << "invalid (" << odrop << " and " << kdrop << " dropped)";
-  EXPECT_EQ(oerr, kerr) << "icmp_error";
+  // Exact at 100,000 frames; at a million, up to 5 apart. The two hooks
+  // read jiffies one after the other, so each tracker's copy of an entry
+  // may expire a tick from the other's: a frame quoting it in that tick
+  // is RELATED in one and an error in the other. Seen once in 1,000,000
+  // frames (icmp_error 206,042 and 206,041), since the SCTP and DCCP
+  // frames made many entries with 3 s timeouts; a tracker's real
+  // difference has shown up in the hundreds (GRE quotes: 236).
+  const long slack = static_cast<long>(sent / 200000);
+  const long inv_diff = static_cast<long>(oinv - odrop) - static_cast<long>(kinv - kdrop);
+  const long err_diff = static_cast<long>(oerr) - static_cast<long>(kerr);
+  RecordProperty("fuzz_invalid_diff", std::to_string(inv_diff));
+  RecordProperty("fuzz_icmp_error_diff", std::to_string(err_diff));
+  EXPECT_LE(std::labs(inv_diff), slack)
+      << "invalid: nf_ct " << oinv << ", kernel " << kinv << " (" << odrop << " and " << kdrop << " dropped)";
+  EXPECT_LE(std::labs(err_diff), slack) << "icmp_error: nf_ct " << oerr << ", kernel " << kerr;
   EXPECT_GT(kinv, sent / 100) << "the frames were meant to be malformed";
 }
 
