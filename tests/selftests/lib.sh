@@ -8,10 +8,13 @@ KSFT_SKIP=4
 
 tap_n=0
 tap_failed=0
+tap_since=$SECONDS
 
 # In the test VM, where the test is goes to the kernel log too, so that a
 # kernel report there names the test point that was running.
 tap_mark() {
+	# For the time budget (README): a TAP comment, not counted.
+	[[ $1 == point* ]] && echo "# ($((SECONDS - tap_since)) s)" && tap_since=$SECONDS
 	[ -n "${NF_CT_KERNEL:-}" ] && [ -w /dev/kmsg ] &&
 		echo "nf_ct test: $(basename "$0" .sh) $*" > /dev/kmsg
 	return 0
@@ -81,13 +84,12 @@ ns_add() {
 }
 
 # veth_link NS_A ADDR_A NS_B ADDR_B: a veth pair named veth0 at both ends,
-# addressed (CIDR) and up.
+# addressed (CIDR) and up. Each namespace's part is one "ip -batch": an
+# exec costs a second on the debug kernel.
 veth_link() {
 	ip link add veth0 netns "$1" type veth peer name veth0 netns "$3" &&
-		ip -n "$1" addr add "$2" dev veth0 &&
-		ip -n "$3" addr add "$4" dev veth0 &&
-		ip -n "$1" link set veth0 up &&
-		ip -n "$3" link set veth0 up
+		printf 'addr add %s dev veth0\nlink set veth0 up\n' "$2" | ip -n "$1" -batch - &&
+		printf 'addr add %s dev veth0\nlink set veth0 up\n' "$4" | ip -n "$3" -batch -
 }
 
 # router_link CLIENT ROUTER SERVER PREFIX: CLIENT (a0, PREFIX.1.1/24) --
@@ -95,27 +97,58 @@ veth_link() {
 # SERVER, the two ends routed through the router, which forwards.
 router_link() {
 	local cli=$1 rtr=$2 srv=$3 p=$4
-	ip link add a0 netns "$cli" type veth peer name r0 netns "$rtr" &&
-		ip link add s0 netns "$srv" type veth peer name r1 netns "$rtr" &&
-		ip -n "$cli" addr add "$p.1.1/24" dev a0 && ip -n "$cli" link set a0 up &&
-		ip -n "$srv" addr add "$p.2.1/24" dev s0 && ip -n "$srv" link set s0 up &&
-		ip -n "$rtr" addr add "$p.1.2/24" dev r0 && ip -n "$rtr" link set r0 up &&
-		ip -n "$rtr" addr add "$p.2.2/24" dev r1 && ip -n "$rtr" link set r1 up &&
-		ip -n "$cli" route add default via "$p.1.2" &&
-		ip -n "$srv" route add default via "$p.2.2" &&
+	printf 'link add a0 netns %s type veth peer name r0 netns %s\nlink add s0 netns %s type veth peer name r1 netns %s\n' \
+		"$cli" "$rtr" "$srv" "$rtr" | ip -batch - &&
+		printf 'addr add %s.1.1/24 dev a0\nlink set a0 up\nroute add default via %s.1.2\n' "$p" "$p" |
+		ip -n "$cli" -batch - &&
+		printf 'addr add %s.2.1/24 dev s0\nlink set s0 up\nroute add default via %s.2.2\n' "$p" "$p" |
+		ip -n "$srv" -batch - &&
+		printf 'addr add %s.1.2/24 dev r0\nlink set r0 up\naddr add %s.2.2/24 dev r1\nlink set r1 up\n' "$p" "$p" |
+		ip -n "$rtr" -batch - &&
 		ip netns exec "$rtr" sysctl -q -w net.ipv4.ip_forward=1
 }
 
 # Kills what the test left running in its namespaces (a background server
-# would keep the TAP pipe open) and deletes them.
+# would keep the TAP pipe open, a holder the namespace) and deletes them.
 ns_cleanup() {
 	local ns
 	for ns in $(ip netns list | awk '{print $1}' | grep -E "^nfct-.*-$$\$"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
+	rm -rf "$ns_holders"
 }
 trap ns_cleanup EXIT
+
+# An exec costs about a second in the debug kernel's one-CPU guest, where
+# a poll of "ip netns exec NS cat ..." took two. So the tests' own waits
+# use none: nap sleeps on a pipe that never has data (the read builtin's
+# timeout), and a namespace's proc files are read through a process of it,
+# its holder (a sleep, started the first time and disowned, so that a
+# test's "wait" does not wait for it), as /proc/PID/net. Holder pids are
+# kept in files, so that a subshell finds them too.
+exec {nap_fd}<> <(:)
+nap() {	# SECONDS
+	read -rt "$1" -u "$nap_fd" || :
+}
+ns_holders=${TMPDIR:-/tmp}/nfct-holders-$$
+mkdir -p "$ns_holders"
+ns_net() {	# NS: sets ns_net_dir to NS's /proc/PID/net
+	local file=$ns_holders/$1 pid="" comm=""
+	[ -r "$file" ] && read -r pid < "$file"
+	if [ -z "$pid" ] || ! read -r comm < "/proc/$pid/comm" 2> /dev/null || [ "$comm" != sleep ]; then
+		ip netns exec "$1" sleep infinity < /dev/null > /dev/null 2>&1 &
+		pid=$!
+		disown $pid
+		# It is in the namespace once it has become the sleep.
+		until read -r comm < "/proc/$pid/comm" 2> /dev/null && [ "$comm" = sleep ]; do
+			[ -e "/proc/$pid" ] || return 1
+			nap 0.01
+		done
+		echo "$pid" > "$file"
+	fi
+	ns_net_dir=/proc/$pid/net
+}
 
 # wait_for SECONDS COMMAND...: polls until the command succeeds, for at
 # most SECONDS of wall time (a slow command, on the debug kernel, makes
@@ -129,7 +162,7 @@ wait_for() {
 		"$@" && return 0
 		now=${EPOCHREALTIME/[.,]/}
 		[ "$now" -lt "$end" ] || break
-		sleep 0.05
+		nap 0.05
 	done
 	return 1
 }
@@ -157,16 +190,22 @@ except socket.timeout:
 ' "$2" "$3" "${4:-0}"
 }
 
-# ct_lines NS PATTERN...: proc lines of NS matching every extended regex given.
+# ct_lines NS PATTERN...: proc lines of NS matching every extended regex
+# given (grep -E's, matched by bash: no exec).
 ct_lines() {
-	local ns=$1 out
+	local ns_net_dir line p found=1
+	local -a lines
+	ns_net "$1" || return 1
 	shift
-	out=$(ip netns exec "$ns" cat /proc/net/nf_ct) || return 1
-	local p
-	for p in "$@"; do
-		out=$(grep -E -- "$p" <<< "$out") || return 1
+	mapfile -t lines < "$ns_net_dir/nf_ct" || return 1
+	for line in "${lines[@]}"; do
+		for p in "$@"; do
+			[[ $line =~ $p ]] || continue 2
+		done
+		printf '%s\n' "$line"
+		found=0
 	done
-	printf '%s\n' "$out"
+	return $found
 }
 
 ct_has() {
@@ -190,8 +229,9 @@ ct_expect() {
 # as the kernel's /proc/net/stat/nf_conntrack) summed over the CPU rows
 # (entries: first row).
 stat_col() {
-	local head row i c=0 sum=0 out
-	out=$(ip netns exec "$1" cat "${3:-/proc/net/stat/nf_ct}") || return 1
+	local head row i c=0 sum=0 ns_net_dir file=${3:-/proc/net/stat/nf_ct}
+	ns_net "$1" || return 1
+	[ -r "$ns_net_dir/${file#/proc/net/}" ] || return 1
 	{
 		read -ra head
 		for i in "${!head[@]}"; do [ "${head[$i]}" = "$2" ] && c=$i; done
@@ -202,7 +242,7 @@ stat_col() {
 			fi
 			sum=$((sum + 16#${row[$c]}))
 		done
-	} <<< "$out"
+	} < "$ns_net_dir/${file#/proc/net/}"
 	echo $sum
 }
 
@@ -258,8 +298,8 @@ nat_modules_load() {
 	local m
 	for m in nf_ct_xt nf_ct_nat; do
 		grep -q "^$m " /proc/modules && continue
-		[ "${NF_CT_LOAD:-0}" = 1 ] || tap_bail "$m is not loaded (modprobe ip_tables; insmod $m.ko)"
-		{ modprobe ip_tables && insmod "${NF_CT_MODDIR:-.}/$m.ko"; } || tap_bail "cannot load $m.ko"
+		[ "${NF_CT_LOAD:-0}" = 1 ] || tap_bail "$m is not loaded (modprobe -a ip_tables ip6_tables; insmod $m.ko)"
+		{ modprobe -a ip_tables ip6_tables && insmod "${NF_CT_MODDIR:-.}/$m.ko"; } || tap_bail "cannot load $m.ko"
 		nat_loaded=("$m" "${nat_loaded[@]}")
 	done
 }
