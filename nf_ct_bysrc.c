@@ -17,10 +17,10 @@
 #include "nf_ct.h"
 
 struct nfct_bysrc_key {
-	__be32 addr;
+	union nf_inet_addr addr;	/* an IPv4 address in its first word */
 	__be16 port;		/* TCP/UDP source port, ICMP id */
 	u8 protonum;
-	u8 pad;			/* always zero: the key is hashed whole */
+	u8 l3;			/* NFCT_L3_*: the key is hashed whole, holes zero */
 };
 
 struct nfct_bysrc {
@@ -39,11 +39,14 @@ static const struct rhashtable_params nfct_bysrc_params = {
 
 static struct nfct_bysrc_key nfct_bysrc_key_of(const struct nfct_tuple *t)
 {
-	return (struct nfct_bysrc_key) {
-		.addr = t->src,
+	struct nfct_bysrc_key key = {
 		.port = t->sport,
 		.protonum = t->protonum,
+		.l3 = t->l3,
 	};
+
+	memcpy(&key.addr, nfct_src(t), nfct_addr_len(t));
+	return key;
 }
 
 int nfct_bysrc_init(struct nfct_net *cn)
@@ -134,7 +137,7 @@ bool nfct_bysrc_find(struct nfct_net *cn, const struct nfct_tuple *t,
 	rhl_for_each_entry_rcu(b, pos, list, node) {
 		if (!nfct_tuple_invert(&cand, nfct_tuple_of(b->ct, NFCT_DIR_REPLY)))
 			continue;
-		cand.dst = t->dst;
+		memcpy((u8 *)&cand.src + nfct_addr_len(t), nfct_dst(t), nfct_addr_len(t));
 		cand.dport = t->dport;	/* ICMP: type and code */
 		if (fits(&cand, data)) {
 			*found = cand;

@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Rewriting packets to a connection's binding: the IPv4 address, the
- * TCP/UDP/UDP-Lite/SCTP/DCCP port or ICMP id, and every checksum that
- * covers them, updated incrementally with the kernel's helpers (they also
- * handle CHECKSUM_PARTIAL). A UDP checksum of zero means "none" and stays
- * so. SCTP's CRC32c covers no address and cannot be updated in place: it
- * is summed again, as nf_nat does, unless the device will sum it.
+ * Rewriting packets to a connection's binding: the address, the
+ * TCP/UDP/UDP-Lite/SCTP/DCCP port or ICMP/ICMPv6 id, and every checksum
+ * that covers them, updated incrementally with the kernel's helpers (they
+ * also handle CHECKSUM_PARTIAL). A UDP checksum of zero means "none" and
+ * stays so (over IPv6 the stack never sends one). SCTP's CRC32c covers no
+ * address and cannot be updated in place: it is summed again, as nf_nat
+ * does, unless the device will sum it. ICMPv6's checksum covers the
+ * pseudo-header, ICMP's does not.
+ *
+ * What differs between IPv4 and IPv6 is behind struct nfct_nat_l3, at the
+ * end: where the L4 header starts (IPv6: past the extension headers, none
+ * in a later fragment), the addresses, their part of the checksums, and
+ * the ICMP error's own checks.
  *
  * An ICMP error quotes the packet it answers: the quote is rewritten too,
  * as the inverse manip of the outer header, so that the host receiving the
@@ -13,27 +20,47 @@
  */
 #include <linux/dccp.h>
 #include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/sctp.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <net/checksum.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <net/ipv6.h>
+#include <net/ndisc.h>
 
 #include "nf_ct_nat.h"
 
-/* The L4 checksum covers the addresses through the pseudo-header. */
+/* What rewriting a packet needs to know of its family. */
+struct nfct_nat_l3 {
+	unsigned int hdr_len;	/* of the fixed header */
+	u8 redirect;		/* the ICMP type that redirects */
+	/* The L4 header of the packet at @iphoff, or -1: none to rewrite. */
+	int (*l4_offset)(const struct sk_buff *skb, unsigned int iphoff);
+	/* End @m of the header at @iphoff becomes @t's address. */
+	void (*set_addr)(struct sk_buff *skb, unsigned int iphoff,
+			 const struct nfct_tuple *t, enum nfct_nat_manip m);
+	/* The same change in an L4 checksum over the pseudo-header. */
+	void (*csum_addr)(struct sk_buff *skb, unsigned int iphoff, __sum16 *check,
+			  const struct nfct_tuple *t, enum nfct_nat_manip m);
+	/* The ICMP error's header offset; its checksum; summing it again. */
+	int (*icmp_offset)(const struct sk_buff *skb);
+	__sum16 (*icmp_check)(struct sk_buff *skb, unsigned int hook, unsigned int off);
+	__sum16 (*icmp_sum)(struct sk_buff *skb, unsigned int off);
+};
+
+static const struct nfct_nat_l3 *nfct_nat_l3_of(const struct nfct_tuple *t);
+
 static void nfct_nat_csum_addr(struct sk_buff *skb, unsigned int iphoff,
 			       __sum16 *check, const struct nfct_tuple *t,
 			       enum nfct_nat_manip m)
 {
-	const struct iphdr *iph = (void *)skb->data + iphoff;
-
-	if (m == NFCT_NAT_SRC)
-		inet_proto_csum_replace4(check, skb, iph->saddr, t->src, true);
-	else
-		inet_proto_csum_replace4(check, skb, iph->daddr, t->dst, true);
+	nfct_nat_l3_of(t)->csum_addr(skb, iphoff, check, t, m);
 }
 
 /*
@@ -109,6 +136,24 @@ static bool nfct_nat_udp(struct sk_buff *skb, unsigned int iphoff,
 	return true;
 }
 
+static bool nfct_nat_icmpv6(struct sk_buff *skb, unsigned int iphoff,
+			    unsigned int off, const struct nfct_tuple *t,
+			    enum nfct_nat_manip m)
+{
+	struct icmp6hdr *ih;
+
+	if (skb_ensure_writable(skb, off + sizeof(*ih)))
+		return false;
+	ih = (void *)skb->data + off;
+	nfct_nat_csum_addr(skb, iphoff, &ih->icmp6_cksum, t, m);
+	if (ih->icmp6_type == ICMPV6_ECHO_REQUEST || ih->icmp6_type == ICMPV6_ECHO_REPLY) {
+		inet_proto_csum_replace2(&ih->icmp6_cksum, skb, ih->icmp6_identifier,
+					 t->sport, false);
+		ih->icmp6_identifier = t->sport;
+	}
+	return true;
+}
+
 static bool nfct_nat_icmp(struct sk_buff *skb, unsigned int off,
 			  const struct nfct_tuple *t)
 {
@@ -136,9 +181,9 @@ static bool nfct_nat_icmp(struct sk_buff *skb, unsigned int off,
 }
 
 /**
- * nfct_nat_manip_pkt - make one end of the IPv4 packet at @iphoff @target's
+ * nfct_nat_manip_pkt - make one end of the packet at @iphoff @target's
  * @skb: the packet
- * @iphoff: offset of the IPv4 header (non-zero for a quote in an ICMP error)
+ * @iphoff: offset of its IP header (non-zero for a quote in an ICMP error)
  * @target: the tuple whose source (or destination) the packet takes
  * @m: which end
  *
@@ -147,14 +192,15 @@ static bool nfct_nat_icmp(struct sk_buff *skb, unsigned int off,
 bool nfct_nat_manip_pkt(struct sk_buff *skb, unsigned int iphoff,
 			const struct nfct_tuple *target, enum nfct_nat_manip m)
 {
-	unsigned int off;
-	struct iphdr *iph;
+	const struct nfct_nat_l3 *l3 = nfct_nat_l3_of(target);
 	bool ok = true;
+	int off;
 
-	if (skb_ensure_writable(skb, iphoff + sizeof(*iph)))
+	if (skb_ensure_writable(skb, iphoff + l3->hdr_len))
 		return false;
-	iph = (void *)skb->data + iphoff;
-	off = iphoff + iph->ihl * 4;
+	off = l3->l4_offset(skb, iphoff);
+	if (off < 0)
+		goto addr;
 
 	switch (target->protonum) {
 	case IPPROTO_TCP:
@@ -175,18 +221,15 @@ bool nfct_nat_manip_pkt(struct sk_buff *skb, unsigned int iphoff,
 	case IPPROTO_ICMP:
 		ok = nfct_nat_icmp(skb, off, target);
 		break;
+	case IPPROTO_ICMPV6:
+		ok = nfct_nat_icmpv6(skb, iphoff, off, target, m);
+		break;
 	}
 	if (!ok)
 		return false;
-
-	iph = (void *)skb->data + iphoff;	/* the L4 part may have moved it */
-	if (m == NFCT_NAT_SRC) {
-		csum_replace4(&iph->check, iph->saddr, target->src);
-		iph->saddr = target->src;
-	} else {
-		csum_replace4(&iph->check, iph->daddr, target->dst);
-		iph->daddr = target->dst;
-	}
+addr:
+	/* After the L4 part: its checksums read the old addresses. */
+	l3->set_addr(skb, iphoff, target, m);
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_nat_manip_pkt);
@@ -226,6 +269,13 @@ unsigned int nfct_nat_packet(struct sk_buff *skb, const struct nfct_conn *ct,
 	return nfct_nat_manip_pkt(skb, 0, &target, m) ? NF_ACCEPT : NF_DROP;
 }
 
+/* Is @skb, RELATED to @ct, an ICMP (ICMPv6) packet: an error about it? */
+bool nfct_nat_is_icmp(const struct sk_buff *skb, const struct nfct_conn *ct)
+{
+	return nfct_nat_l3_of(nfct_tuple_of(ct, NFCT_DIR_ORIGINAL))->icmp_offset(skb) >= 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfct_nat_is_icmp);
+
 /**
  * nfct_nat_icmp_reply - rewrite an ICMP error RELATED to @ct, and its quote
  * @skb: the ICMP error
@@ -240,38 +290,190 @@ unsigned int nfct_nat_packet(struct sk_buff *skb, const struct nfct_conn *ct,
 bool nfct_nat_icmp_reply(struct sk_buff *skb, const struct nfct_conn *ct,
 			 enum nfct_dir dir, unsigned int hook)
 {
+	const struct nfct_tuple *quoted = nfct_tuple_of(ct, !dir);
+	const struct nfct_nat_l3 *l3 = nfct_nat_l3_of(quoted);
 	enum nfct_nat_manip m = nfct_nat_hook_manip(hook);
-	unsigned int hdrlen = ip_hdrlen(skb);
 	const unsigned long nat = BIT(NFCT_SRC_NAT) | BIT(NFCT_DST_NAT);
 	const unsigned long done = BIT(NFCT_SRC_NAT_DONE) | BIT(NFCT_DST_NAT_DONE);
+	int hdrlen = l3->icmp_offset(skb);
 	struct nfct_tuple target;
-	struct icmphdr *ih;
+	struct icmphdr *ih;	/* type, code, checksum: ICMPv6's the same */
 
-	if (skb_ensure_writable(skb, hdrlen + sizeof(*ih) + sizeof(struct iphdr)))
+	if (WARN_ON_ONCE(hdrlen < 0))
+		return false;	/* the caller asked nfct_nat_is_icmp() first */
+	if (skb_ensure_writable(skb, hdrlen + sizeof(*ih) + l3->hdr_len))
 		return false;
-	if (nf_ip_checksum(skb, hook, hdrlen, IPPROTO_ICMP))
+	if (l3->icmp_check(skb, hook, hdrlen))
 		return false;
 	ih = (void *)skb->data + hdrlen;
-	if (ih->type == ICMP_REDIRECT &&
+	if (ih->type == l3->redirect &&
 	    ((READ_ONCE(ct->status) & done) != done || (READ_ONCE(ct->status) & nat)))
 		return false;
 	if (!nfct_nat_needed(ct, dir, m))
 		return true;
 
 	/* The quote went the other way: it takes the other direction's tuple. */
-	if (!nfct_nat_manip_pkt(skb, hdrlen + sizeof(*ih), nfct_tuple_of(ct, !dir),
+	if (!nfct_nat_manip_pkt(skb, hdrlen + sizeof(*ih), quoted,
 				m == NFCT_NAT_SRC ? NFCT_NAT_DST : NFCT_NAT_SRC))
 		return false;
 	if (skb->ip_summed != CHECKSUM_PARTIAL) {
 		ih = (void *)skb->data + hdrlen;
 		ih->checksum = 0;
-		ih->checksum = csum_fold(skb_checksum(skb, hdrlen, skb->len - hdrlen, 0));
+		ih->checksum = l3->icmp_sum(skb, hdrlen);
 	}
 
-	/* The outer header: as a reply to the packet it quotes (errors have no id). */
-	if (!nfct_tuple_invert(&target, nfct_tuple_of(ct, !dir)))
+	/*
+	 * The outer header: as a reply to the packet it quotes (errors have
+	 * no id). ICMPv6's checksum, just summed over the old addresses,
+	 * takes their change as any pseudo-header checksum does.
+	 */
+	if (!nfct_tuple_invert(&target, quoted))
 		return false;
-	target.protonum = IPPROTO_ICMP;
+	target.protonum = nfct_conn_l3(ct)->icmp_proto;
 	return nfct_nat_manip_pkt(skb, 0, &target, m);
 }
 EXPORT_SYMBOL_IF_KUNIT(nfct_nat_icmp_reply);
+
+static int nfct_nat_ipv4_l4_offset(const struct sk_buff *skb, unsigned int iphoff)
+{
+	const struct iphdr *iph = (void *)skb->data + iphoff;
+
+	return iphoff + iph->ihl * 4;
+}
+
+static void nfct_nat_ipv4_set_addr(struct sk_buff *skb, unsigned int iphoff,
+				   const struct nfct_tuple *t, enum nfct_nat_manip m)
+{
+	struct iphdr *iph = (void *)skb->data + iphoff;
+
+	if (m == NFCT_NAT_SRC) {
+		csum_replace4(&iph->check, iph->saddr, t->src);
+		iph->saddr = t->src;
+	} else {
+		csum_replace4(&iph->check, iph->daddr, t->dst);
+		iph->daddr = t->dst;
+	}
+}
+
+static void nfct_nat_ipv4_csum_addr(struct sk_buff *skb, unsigned int iphoff,
+				    __sum16 *check, const struct nfct_tuple *t,
+				    enum nfct_nat_manip m)
+{
+	const struct iphdr *iph = (void *)skb->data + iphoff;
+
+	if (m == NFCT_NAT_SRC)
+		inet_proto_csum_replace4(check, skb, iph->saddr, t->src, true);
+	else
+		inet_proto_csum_replace4(check, skb, iph->daddr, t->dst, true);
+}
+
+static int nfct_nat_ipv4_icmp_offset(const struct sk_buff *skb)
+{
+	return ip_hdr(skb)->protocol == IPPROTO_ICMP ? ip_hdrlen(skb) : -1;
+}
+
+static __sum16 nfct_nat_ipv4_icmp_check(struct sk_buff *skb, unsigned int hook,
+					unsigned int off)
+{
+	return nf_ip_checksum(skb, hook, off, IPPROTO_ICMP);
+}
+
+static __sum16 nfct_nat_ipv4_icmp_sum(struct sk_buff *skb, unsigned int off)
+{
+	return csum_fold(skb_checksum(skb, off, skb->len - off, 0));
+}
+
+/*
+ * As nf_nat: the L4 header past the extension headers; none for a chain
+ * that does not end (the addresses are still rewritten) or in a later
+ * fragment. The tracker saw the packet reassembled.
+ */
+static int nfct_nat_ipv6_l4_offset(const struct sk_buff *skb, unsigned int iphoff)
+{
+	const struct ipv6hdr *ip6h = (void *)skb->data + iphoff;
+	u8 nexthdr = ip6h->nexthdr;
+	__be16 frag_off;
+	int off;
+
+	off = ipv6_skip_exthdr(skb, iphoff + sizeof(*ip6h), &nexthdr, &frag_off);
+	if (off < 0 || (frag_off & htons(~0x7)))
+		return -1;
+	return off;
+}
+
+static void nfct_nat_ipv6_set_addr(struct sk_buff *skb, unsigned int iphoff,
+				   const struct nfct_tuple *t, enum nfct_nat_manip m)
+{
+	struct ipv6hdr *ip6h = (void *)skb->data + iphoff;
+
+	if (m == NFCT_NAT_SRC)
+		ip6h->saddr = t->src6;
+	else
+		ip6h->daddr = t->dst6;
+}
+
+static void nfct_nat_ipv6_csum_addr(struct sk_buff *skb, unsigned int iphoff,
+				    __sum16 *check, const struct nfct_tuple *t,
+				    enum nfct_nat_manip m)
+{
+	const struct ipv6hdr *ip6h = (void *)skb->data + iphoff;
+
+	if (m == NFCT_NAT_SRC)
+		inet_proto_csum_replace16(check, skb, ip6h->saddr.s6_addr32,
+					  t->src6.s6_addr32, true);
+	else
+		inet_proto_csum_replace16(check, skb, ip6h->daddr.s6_addr32,
+					  t->dst6.s6_addr32, true);
+}
+
+static int nfct_nat_ipv6_icmp_offset(const struct sk_buff *skb)
+{
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+	__be16 frag_off;
+	int off;
+
+	off = ipv6_skip_exthdr(skb, sizeof(struct ipv6hdr), &nexthdr, &frag_off);
+	return off >= 0 && nexthdr == IPPROTO_ICMPV6 ? off : -1;
+}
+
+static __sum16 nfct_nat_ipv6_icmp_check(struct sk_buff *skb, unsigned int hook,
+					unsigned int off)
+{
+	return nf_ip6_checksum(skb, hook, off, IPPROTO_ICMPV6);
+}
+
+static __sum16 nfct_nat_ipv6_icmp_sum(struct sk_buff *skb, unsigned int off)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+	return csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, skb->len - off, IPPROTO_ICMPV6,
+			       skb_checksum(skb, off, skb->len - off, 0));
+}
+
+static const struct nfct_nat_l3 nfct_nat_l3s[NFCT_L3_MAX] = {
+	[NFCT_L3_IPV4] = {
+		.hdr_len	= sizeof(struct iphdr),
+		.redirect	= ICMP_REDIRECT,
+		.l4_offset	= nfct_nat_ipv4_l4_offset,
+		.set_addr	= nfct_nat_ipv4_set_addr,
+		.csum_addr	= nfct_nat_ipv4_csum_addr,
+		.icmp_offset	= nfct_nat_ipv4_icmp_offset,
+		.icmp_check	= nfct_nat_ipv4_icmp_check,
+		.icmp_sum	= nfct_nat_ipv4_icmp_sum,
+	},
+	[NFCT_L3_IPV6] = {
+		.hdr_len	= sizeof(struct ipv6hdr),
+		.redirect	= NDISC_REDIRECT,
+		.l4_offset	= nfct_nat_ipv6_l4_offset,
+		.set_addr	= nfct_nat_ipv6_set_addr,
+		.csum_addr	= nfct_nat_ipv6_csum_addr,
+		.icmp_offset	= nfct_nat_ipv6_icmp_offset,
+		.icmp_check	= nfct_nat_ipv6_icmp_check,
+		.icmp_sum	= nfct_nat_ipv6_icmp_sum,
+	},
+};
+
+static const struct nfct_nat_l3 *nfct_nat_l3_of(const struct nfct_tuple *t)
+{
+	return &nfct_nat_l3s[t->l3];
+}

@@ -45,6 +45,7 @@ static __be16 *nfct_nat_key(struct nfct_tuple *t, enum nfct_nat_manip m)
 {
 	switch (t->protonum) {
 	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
 		return &t->sport;	/* the id, the same both ways */
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
@@ -70,13 +71,18 @@ static bool nfct_nat_key_in_range(const struct nfct_tuple *t,
 	return v >= ntohs(range->min_proto.all) && v <= ntohs(range->max_proto.all);
 }
 
-/* Would mapping the source to @t's source meet @range? */
+/*
+ * Would mapping the source to @t's source meet @range? Addresses compare
+ * as numbers: their bytes in network order (ipv6_addr_cmp's order).
+ */
 static bool nfct_nat_src_in_range(const struct nfct_tuple *t,
 				  const struct nf_nat_range2 *range)
 {
+	unsigned int len = nfct_addr_len(t);
+
 	if ((range->flags & NF_NAT_RANGE_MAP_IPS) &&
-	    (ntohl(t->src) < ntohl(range->min_addr.ip) ||
-	     ntohl(t->src) > ntohl(range->max_addr.ip)))
+	    (memcmp(nfct_src(t), &range->min_addr, len) < 0 ||
+	     memcmp(nfct_src(t), &range->max_addr, len) > 0))
 		return false;
 	if (!(range->flags & NF_NAT_RANGE_PROTO_SPECIFIED))
 		return true;
@@ -88,26 +94,48 @@ static bool nfct_nat_src_fits(const struct nfct_tuple *cand, const void *range)
 	return nfct_nat_src_in_range(cand, range);
 }
 
-/* Step 2: the address, from a hash as nf_nat's find_best_ips_proto. */
+/*
+ * Step 2: the address, from a hash as nf_nat's find_best_ips_proto: word
+ * by word from the first, within the range's words while the words so far
+ * are the range's last, anywhere after that. The hash covers the source as
+ * nf_inet_addr's 16 bytes and is seeded with the destination's last word,
+ * each word of which then goes into it in turn (the new destination's, for
+ * a destination manip: the kernel reads the words it has just written).
+ */
 static void nfct_nat_pick_addr(struct nfct_tuple *t,
 			       const struct nf_nat_range2 *range,
 			       enum nfct_nat_manip m)
 {
-	__be32 *addr = m == NFCT_NAT_SRC ? &t->src : &t->dst;
-	u32 words[4] = { (__force u32)t->src };	/* nf_inet_addr's 16 bytes */
+	bool persistent = range->flags & NF_NAT_RANGE_PERSISTENT;
+	unsigned int len = nfct_addr_len(t), last = len / 4 - 1, i;
+	__be32 *addr = nfct_nat_addr(t, m);
+	__be32 *dst = nfct_nat_addr(t, NFCT_NAT_DST);
+	u32 words[4] = {};
 	u32 min, dist, j;
+	bool full = false;
 
 	if (!(range->flags & NF_NAT_RANGE_MAP_IPS))
 		return;
-	if (range->min_addr.ip == range->max_addr.ip) {
-		*addr = range->min_addr.ip;
+	if (nf_inet_addr_cmp(&range->min_addr, &range->max_addr)) {
+		memcpy(addr, &range->min_addr, len);
 		return;
 	}
-	j = jhash2(words, ARRAY_SIZE(words),
-		   range->flags & NF_NAT_RANGE_PERSISTENT ? 0 : (__force u32)t->dst);
-	min = ntohl(range->min_addr.ip);
-	dist = ntohl(range->max_addr.ip) - min + 1;
-	*addr = htonl(min + reciprocal_scale(j, dist));
+	memcpy(words, nfct_src(t), len);
+	j = jhash2(words, ARRAY_SIZE(words), persistent ? 0 : (__force u32)dst[last]);
+	for (i = 0; i <= last; i++) {
+		if (full) {
+			min = 0;
+			dist = ~0U;
+		} else {
+			min = ntohl(range->min_addr.ip6[i]);
+			dist = ntohl(range->max_addr.ip6[i]) - min + 1;
+		}
+		addr[i] = htonl(min + reciprocal_scale(j, dist));
+		if (addr[i] != range->max_addr.ip6[i])
+			full = true;
+		if (!persistent)
+			j ^= (__force u32)dst[i];
+	}
 }
 
 /* Step 3: a free port (or id) in the range; false if none was found. */
@@ -127,7 +155,7 @@ static bool nfct_nat_pick_key(struct nfct_net *cn, struct nfct_tuple *t,
 		if (max < min)
 			swap(min, max);
 		size = max - min + 1;
-	} else if (t->protonum == IPPROTO_ICMP) {
+	} else if (t->protonum == IPPROTO_ICMP || t->protonum == IPPROTO_ICMPV6) {
 		min = 0;
 		size = 65536;
 	} else if (m == NFCT_NAT_DST) {
@@ -255,12 +283,10 @@ unsigned int nfct_nat_null_binding(struct nfct_net *cn, struct nfct_conn *ct,
 				   enum nfct_nat_manip m)
 {
 	const struct nfct_tuple *reply = nfct_tuple_of(ct, NFCT_DIR_REPLY);
-	__be32 addr = m == NFCT_NAT_SRC ? reply->dst : reply->src;
-	struct nf_nat_range2 range = {
-		.flags = NF_NAT_RANGE_MAP_IPS,
-		.min_addr.ip = addr,
-		.max_addr.ip = addr,
-	};
+	struct nf_nat_range2 range = { .flags = NF_NAT_RANGE_MAP_IPS };
 
+	memcpy(&range.min_addr, m == NFCT_NAT_SRC ? nfct_dst(reply) : nfct_src(reply),
+	       nfct_addr_len(reply));
+	range.max_addr = range.min_addr;
 	return nfct_nat_setup(cn, ct, &range, m);
 }

@@ -104,7 +104,7 @@ cpu_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 nat_load() {
 	case $config in
 	nf_conntrack) modprobe iptable_nat ;;
-	nf_ct) modprobe ip_tables && insmod "$moddir/nf_ct_xt.ko" && insmod "$moddir/nf_ct_nat.ko" ;;
+	nf_ct) modprobe -a ip_tables ip6_tables && insmod "$moddir/nf_ct_xt.ko" && insmod "$moddir/nf_ct_nat.ko" ;;
 	esac
 }
 nat_unload() {

@@ -22,7 +22,7 @@ nat() {	# ARGS...: iptables-legacy -t nat on the gateway
 	ip netns exec "$gw" iptables-legacy -w -t nat "$@"
 }
 
-tap_begin 26
+tap_begin 27
 
 gw=$(ns_add gw) && cli1=$(ns_add cli1) && cli2=$(ns_add cli2) && srv=$(ns_add srv) ||
 	tap_bail "cannot create namespaces"
@@ -205,6 +205,8 @@ kernel_nat_out() {
 }
 # iptable_nat makes a netns's table only when none exists: a namespace made
 # while nf_ct_nat is loaded has nf_ct_nat's, and its rules hold nf_ct_nat.
+# Its exit would unregister nf_ct_nat's tables (by name): nf_ct_nat holds
+# it, and the gateway's nat table still works after an attempt to unload it.
 iptable_nat_unused() {
 	local ns refs rc=1
 	modprobe iptable_nat || return 1
@@ -216,7 +218,8 @@ iptable_nat_unused() {
 	fi
 	ip netns exec "$ns" iptables-legacy -t nat -F
 	ip netns del "$ns"
-	kernel_nat_out || rc=1
+	modprobe -r iptable_nat 2> /dev/null && { echo "# iptable_nat unloaded beside nf_ct_nat"; rc=1; }
+	answers gateway tcp_ask "$cli1" 10.1.1.2 8081 || rc=1	# the REDIRECT (wan0 is down)
 	return $rc
 }
 # A netns whose table iptable_nat made first keeps it, and nf_ct_nat says so.
@@ -233,13 +236,15 @@ nf_ct_nat_says_so() {
 	return $rc
 }
 if [ "${NF_CT_LOAD:-0}" = 1 ] && [ $kernel_nat_before = 0 ] && [ "${nat_loaded[0]:-}" = nf_ct_nat ]; then
-	tap_check "iptable_nat loaded beside nf_ct_nat stays unused: a new namespace's nat table is nf_ct_nat's" \
+	tap_check "iptable_nat loaded beside nf_ct_nat stays unused: a new namespace's nat table is nf_ct_nat's, and nf_ct_nat holds it" \
 		iptable_nat_unused
 	nat_cleanup
 	trap - EXIT
+	tap_check "with nf_ct_nat gone, the kernel's NAT unloads" kernel_nat_out
 	tap_check "nf_ct_nat loaded where iptable_nat holds a namespace's table says so" nf_ct_nat_says_so
 else
 	tap_skip "iptable_nat loaded beside nf_ct_nat stays unused (needs NF_CT_LOAD=1)"
+	tap_skip "with nf_ct_nat gone, the kernel's NAT unloads (needs NF_CT_LOAD=1)"
 	tap_skip "nf_ct_nat loaded where iptable_nat holds a namespace's table says so (needs NF_CT_LOAD=1)"
 fi
 tap_end

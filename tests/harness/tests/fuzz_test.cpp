@@ -1079,7 +1079,7 @@ TEST(Fuzz, MalformedFramesThroughNatChangeNothing) {
   const bool load = !module_loaded("nf_ct_nat");
   if (load) {
     const char* dir = std::getenv("NF_CT_MODDIR");
-    ASSERT_EQ(shell("modprobe ip_tables && insmod " + std::string(dir ? dir : ".") + "/nf_ct_nat.ko"), 0)
+    ASSERT_EQ(shell("modprobe -a ip_tables ip6_tables && insmod " + std::string(dir ? dir : ".") + "/nf_ct_nat.ko"), 0)
         << "cannot load nf_ct_nat";
   }
   const unsigned long frames = env_number("NF_CT_FUZZ_NAT_FRAMES", 10000);

@@ -596,7 +596,7 @@ class NatDifferential : public ::testing::Test {
       if (module_loaded(m)) preloaded_.insert(m);
     if (!module_loaded("nf_ct_nat")) {
       const char* dir = std::getenv("NF_CT_MODDIR");
-      shell_checked("modprobe ip_tables && insmod " + std::string(dir ? dir : ".") + "/nf_ct_nat.ko");
+      shell_checked("modprobe -a ip_tables ip6_tables && insmod " + std::string(dir ? dir : ".") + "/nf_ct_nat.ko");
       loaded_nat_ = true;
     }
     // The kernel side: nft's nat chains and snat/dnat (no masquerade or redirect yet).

@@ -150,7 +150,7 @@ class NatRace : public ::testing::Test {
   static void SetUpTestSuite() {
     if (!module_loaded("nf_ct_nat")) {
       const char* dir = std::getenv("NF_CT_MODDIR");
-      loaded_nat_ = shell("modprobe ip_tables && insmod " + std::string(dir ? dir : ".") + "/nf_ct_nat.ko") == 0;
+      loaded_nat_ = shell("modprobe -a ip_tables ip6_tables && insmod " + std::string(dir ? dir : ".") + "/nf_ct_nat.ko") == 0;
     }
   }
   static void TearDownTestSuite() {
