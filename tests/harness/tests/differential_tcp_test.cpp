@@ -55,6 +55,12 @@ constexpr const char* kOurStat = "/proc/net/stat/nf_ct";
 constexpr uint16_t kServerPort = 80;
 constexpr long kTimeoutSlack = 2;  // seconds: the two tables are read one after the other
 constexpr uint16_t kWindow = 64240;
+// The IPv6 half: the same link with fd00:98::/64 (nodad); fd00:98::99 is a's
+// silent neighbour as 10.99.0.99 is. Reply-direction segments still have an
+// IPv4 barrier ping behind them: it shares their backlog queue all the same.
+constexpr const char* kAddrA6 = "fd00:98::1";
+constexpr const char* kAddrB6 = "fd00:98::2";
+constexpr const char* kSilent6 = "fd00:98::99";
 // Reads of both tables before a difference in which entries exist counts,
 // the pause doubling from 20 ms (1.3 s in all): the kernel's listing can
 // skip a line for as long as entries before it keep going away (below).
@@ -146,7 +152,7 @@ class Conn {
     bool opened = false;
   };
 
-  Conn(uint16_t cport, uint32_t client_isn, uint32_t server_isn) : cport_(cport) {
+  Conn(uint16_t cport, uint32_t client_isn, uint32_t server_isn, bool v6 = false) : cport_(cport), v6_(v6) {
     side_[0] = {client_isn, client_isn, client_isn};
     side_[1] = {server_isn, server_isn, server_isn};
   }
@@ -159,7 +165,9 @@ class Conn {
   // Any segment from @d; @len bytes of payload.
   Seg seg(Dir d, uint8_t flags, uint32_t seq, uint32_t ack, size_t len = 0) const {
     const bool orig = d == Dir::Orig;
-    Packet p = Packet::tcp(orig ? kAddrA : kSilent, orig ? kSilent : kAddrA, orig ? cport_ : kServerPort,
+    const char* client = v6_ ? kAddrA6 : kAddrA;
+    const char* server = v6_ ? kSilent6 : kSilent;
+    Packet p = Packet::tcp(orig ? client : server, orig ? server : client, orig ? cport_ : kServerPort,
                            orig ? kServerPort : cport_)
                    .flags(flags)
                    .seq(seq)
@@ -251,6 +259,7 @@ class Conn {
   uint32_t ack_for(Dir d) const { return side_[idx(flip(d))].opened ? nxt(flip(d)) : 0; }
 
   uint16_t cport_;
+  bool v6_;
   Side side_[2];
 };
 
@@ -325,6 +334,14 @@ class DifferentialTcp : public TwoHosts {
     TwoHosts::SetUpTestSuite();
     // a's stack never answers the crafted reply-direction segments.
     topology().a.checked(std::string("iptables-legacy -A INPUT -s ") + kSilent + " -p tcp -j DROP");
+    const auto& t = topology();
+    t.a.checked("ip -6 addr add " + std::string(kAddrA6) + "/64 dev " + t.link.if_a() + " nodad && ip -6 neigh add " +
+                kSilent6 + " lladdr 02:00:00:00:00:99 dev " + t.link.if_a() +
+                " nud permanent && ip6tables-legacy -A INPUT -s " + kSilent6 + " -p tcp -j DROP");
+    // b resolves a's IPv6 address now, so no crafted segment waits in b's
+    // neighbour queue while the barrier ping behind it goes ahead.
+    t.b.checked("ip -6 addr add " + std::string(kAddrB6) + "/64 dev " + t.link.if_b() + " nodad && ping -6 -c1 -W5 " +
+                kAddrA6 + " >/dev/null");
     // Segments sent from b and the barrier behind them must share a backlog queue.
     sched_getaffinity(0, sizeof(saved_affinity_), &saved_affinity_);
     cpu_set_t one;
@@ -347,9 +364,9 @@ class DifferentialTcp : public TwoHosts {
   void TearDown() override { RecordProperty("differential_steps", static_cast<int>(steps_)); }
 
   // A fresh connection: its own client port, ISNs that differ per case.
-  Conn& open_conn() {
+  Conn& open_conn(bool v6 = false) {
     uint16_t port = next_port_++;
-    conns_.emplace_back(port, 0x10000000u + port * 0x10001u, 0xa0000000u + port * 0x20003u);
+    conns_.emplace_back(port, 0x10000000u + port * 0x10001u, 0xa0000000u + port * 0x20003u, v6);
     Conn& c = conns_.back();
     for (const char* file : {kKernelTable, kOurTable}) {
       auto v = view(file, nullptr).entries;
@@ -583,14 +600,15 @@ struct Cell {
   State state;
   Dir dir;
   Cls cls;
+  bool v6 = false;  // the connection is IPv6's (instantiated as DifferentialTcp6)
 };
 
-std::vector<Cell> all_cells() {
+std::vector<Cell> all_cells(bool v6 = false) {
   std::vector<Cell> cells;
   for (State s : kAllStates)
     for (Dir d : {Dir::Orig, Dir::Reply}) {
       if (s == State::None && d == Dir::Reply) continue;  // without an entry every packet is original
-      for (Cls c : kAllClasses) cells.push_back({s, d, c});
+      for (Cls c : kAllClasses) cells.push_back({s, d, c, v6});
     }
   return cells;
 }
@@ -603,7 +621,7 @@ class DifferentialTcpTransition : public DifferentialTcp, public ::testing::With
 
 TEST_P(DifferentialTcpTransition, Cell) {
   const Cell cell = GetParam();
-  Conn& c = open_conn();
+  Conn& c = open_conn(cell.v6);
   drive_checked(c, cell.state);
   step(c.of_class(cell.dir, cell.cls, cell.state));
   if (cell.cls == Cls::Invalid) {
@@ -611,11 +629,11 @@ TEST_P(DifferentialTcpTransition, Cell) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(DifferentialTcp, DifferentialTcpTransition, ::testing::ValuesIn(all_cells()),
-                         [](const ::testing::TestParamInfo<Cell>& info) {
-                           return std::string(state_name(info.param.state)) + "_" + dir_name(info.param.dir) + "_" +
-                                  class_name(info.param.cls);
-                         });
+std::string cell_name(const ::testing::TestParamInfo<Cell>& info) {
+  return std::string(state_name(info.param.state)) + "_" + dir_name(info.param.dir) + "_" + class_name(info.param.cls);
+}
+INSTANTIATE_TEST_SUITE_P(DifferentialTcp, DifferentialTcpTransition, ::testing::ValuesIn(all_cells()), cell_name);
+INSTANTIATE_TEST_SUITE_P(DifferentialTcp6, DifferentialTcpTransition, ::testing::ValuesIn(all_cells(true)), cell_name);
 
 // ---------------------------------------------------------------------------
 // RST in each state: exactly at the next sequence number, inside the window
@@ -641,14 +659,15 @@ struct RstCase {
   State state;
   Dir dir;
   RstAt at;
+  bool v6 = false;  // instantiated as DifferentialTcp6
 };
 
-std::vector<RstCase> all_rst_cases() {
+std::vector<RstCase> all_rst_cases(bool v6 = false) {
   std::vector<RstCase> v;
   for (State s : kAllStates) {
     if (s == State::None) continue;
     for (Dir d : {Dir::Orig, Dir::Reply})
-      for (RstAt r : kAllRst) v.push_back({s, d, r});
+      for (RstAt r : kAllRst) v.push_back({s, d, r, v6});
   }
   return v;
 }
@@ -661,16 +680,16 @@ class DifferentialTcpRst : public DifferentialTcp, public ::testing::WithParamIn
 
 TEST_P(DifferentialTcpRst, Rst) {
   const RstCase rc = GetParam();
-  Conn& c = open_conn();
+  Conn& c = open_conn(rc.v6);
   drive_checked(c, rc.state);
   step(c.rst_at(rc.dir, rst_offset(rc.at)));
 }
 
-INSTANTIATE_TEST_SUITE_P(DifferentialTcp, DifferentialTcpRst, ::testing::ValuesIn(all_rst_cases()),
-                         [](const ::testing::TestParamInfo<RstCase>& info) {
-                           return std::string(state_name(info.param.state)) + "_" + dir_name(info.param.dir) + "_" +
-                                  rst_name(info.param.at);
-                         });
+std::string rst_case_name(const ::testing::TestParamInfo<RstCase>& info) {
+  return std::string(state_name(info.param.state)) + "_" + dir_name(info.param.dir) + "_" + rst_name(info.param.at);
+}
+INSTANTIATE_TEST_SUITE_P(DifferentialTcp, DifferentialTcpRst, ::testing::ValuesIn(all_rst_cases()), rst_case_name);
+INSTANTIATE_TEST_SUITE_P(DifferentialTcp6, DifferentialTcpRst, ::testing::ValuesIn(all_rst_cases(true)), rst_case_name);
 
 // ---------------------------------------------------------------------------
 // Handshakes.
