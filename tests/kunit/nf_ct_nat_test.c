@@ -1266,3 +1266,1460 @@ kunit_test_suites(&nat_tuple_suite, &nat_pkt_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for nf_ct_nat");
+
+/* ==== NAT66: the IPv6 suites ============================================== */
+
+/*
+ * nf_ct_nat6_tuple and nf_ct_nat6_pkt: the same engine over IPv6. The
+ * address choice is checked against what Debian's stock 6.1 (ip6table_nat)
+ * chose for the same flows; packets are built by hand, and every checksum
+ * over the pseudo-header is recomputed from scratch with csum_ipv6_magic.
+ */
+#include <linux/icmpv6.h>
+#include <linux/ipv6.h>
+#include <net/ip6_checksum.h>
+#include <net/ipv6.h>
+#include <net/ndisc.h>
+
+/* An IPv6 address from its eight 16-bit groups, as it is written. */
+static struct in6_addr nat6_addr(const u16 w[8])
+{
+	struct in6_addr a;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		a.s6_addr16[i] = htons(w[i]);
+	return a;
+}
+
+#define NAT6_ADDR(...)	nat6_addr((const u16 [8]) { __VA_ARGS__ })
+
+#define C6	NAT6_ADDR(0x2001, 0xdb8, 1, 0, 0, 0, 0, 2)	/* the client */
+#define C62	NAT6_ADDR(0x2001, 0xdb8, 1, 0, 0, 0, 0, 3)	/* another client */
+#define S6	NAT6_ADDR(0x2001, 0xdb8, 2, 0, 0, 0, 0, 7)	/* the server */
+#define S62	NAT6_ADDR(0x2001, 0xdb8, 2, 0, 0, 0, 0, 8)	/* another server */
+#define N6	NAT6_ADDR(0x2001, 0xdb8, 0xff, 0, 0, 0, 0, 1)	/* the NAT address */
+#define D6	NAT6_ADDR(0x2001, 0xdb8, 3, 0, 0, 0, 0, 0x10)	/* a DNAT target */
+#define V6	NAT6_ADDR(0x2001, 0xdb8, 4, 0, 0, 0, 0, 1)	/* a DNATed service */
+#define R6	NAT6_ADDR(0x2001, 0xdb8, 5, 0, 0, 0, 0, 1)	/* a router */
+
+static struct nfct_tuple nat6_tuple(struct in6_addr src, struct in6_addr dst,
+				    u16 sport, u16 dport, u8 proto)
+{
+	struct nfct_tuple t = {
+		.sport = htons(sport),
+		.dport = htons(dport),
+		.protonum = proto,
+		.l3 = NFCT_L3_IPV6,
+		.src6 = src,
+		.dst6 = dst,
+	};
+
+	return t;
+}
+
+/* An echo request (ICMPv6 type 128) with @id. */
+static struct nfct_tuple nat6_echo_tuple(struct in6_addr src, struct in6_addr dst, u16 id)
+{
+	struct nfct_tuple t = nat6_tuple(src, dst, id, 0, IPPROTO_ICMPV6);
+
+	t.icmp.type = ICMPV6_ECHO_REQUEST;
+	return t;
+}
+
+static struct nf_nat_range2 nat6_range_addr(struct in6_addr min, struct in6_addr max)
+{
+	struct nf_nat_range2 r = {
+		.flags = NF_NAT_RANGE_MAP_IPS,
+		.min_addr.in6 = min,
+		.max_addr.in6 = max,
+	};
+
+	return r;
+}
+
+static struct nf_nat_range2 nat6_range_ports(struct in6_addr addr, u16 min, u16 max)
+{
+	struct nf_nat_range2 r = nat6_range_addr(addr, addr);
+
+	r.flags |= NF_NAT_RANGE_PROTO_SPECIFIED;
+	r.min_proto.all = htons(min);
+	r.max_proto.all = htons(max);
+	return r;
+}
+
+/* Is @a within @r's addresses, as numbers (their bytes in network order)? */
+static bool nat6_in_range(const struct in6_addr *a, const struct nf_nat_range2 *r)
+{
+	return memcmp(a, &r->min_addr.in6, sizeof(*a)) >= 0 &&
+	       memcmp(a, &r->max_addr.in6, sizeof(*a)) <= 0;
+}
+
+#define NAT6_EXPECT_ADDR(test, got, want)					\
+	do {									\
+		const struct in6_addr __got = (got), __want = (want);		\
+										\
+		KUNIT_EXPECT_TRUE_MSG(test, ipv6_addr_equal(&__got, &__want),	\
+				      "%pI6c, want %pI6c", &__got, &__want);	\
+	} while (0)
+
+/* nat_add_snat_to's IPv6 twin: @client:@cport -> @server:@sport as @nat:@nport. */
+static struct nfct_conn *nat6_add_snat_to(struct kunit *test, struct nfct_net *cn,
+					  u8 proto, struct in6_addr client, u16 cport,
+					  struct in6_addr server, u16 sport,
+					  struct in6_addr nat, u16 nport)
+{
+	struct nfct_tuple o = nat6_tuple(client, server, cport, sport, proto);
+	struct nfct_tuple r = nat6_tuple(server, nat, sport, nport, proto);
+	struct nfct_conn *ct = nfct_conn_alloc(&o, &r);
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	ct->timeout = (u32)jiffies + NAT_TIMEOUT;
+	if (!ipv6_addr_equal(&client, &nat) || cport != nport)
+		set_bit(NFCT_SRC_NAT, &ct->status);
+	err = nfct_table_insert(cn, ct);
+	if (err)
+		nfct_conn_put(ct);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	return ct;
+}
+
+/* An echo from @client with @id to S6 whose reply goes to @nat with @nid. */
+static void nat6_add_echo(struct kunit *test, struct nfct_net *cn,
+			  struct in6_addr client, u16 id, struct in6_addr nat, u16 nid)
+{
+	struct nfct_tuple o = nat6_echo_tuple(client, S6, id);
+	struct nfct_tuple r = nat6_tuple(S6, nat, nid, 0, IPPROTO_ICMPV6);
+
+	r.icmp.type = ICMPV6_ECHO_REPLY;
+	nat_add(test, cn, &o, &r);
+}
+
+/* ---- nf_ct_nat6_tuple ---------------------------------------------------- */
+
+/*
+ * What nf_nat 6.1 chose (Debian's stock kernel, ip6table_nat; the rules and
+ * flows of /work/notes/nat66vals.sh): UDP from nat6_kernel_srcs[i], source
+ * port 20000 + dport, to nat6_kernel_dsts[i % 3], one rule per dport.
+ */
+static const u16 nat6_kernel_srcs[10][8] = {
+	{ 0x2001, 0xdb8, 1, 0, 0, 0, 0, 1 },
+	{ 0x2001, 0xdb8, 1, 0, 0, 0, 0, 2 },
+	{ 0x2001, 0xdb8, 1, 0, 0, 0, 0, 3 },
+	{ 0x2001, 0xdb8, 1, 0, 0, 0, 0, 4 },
+	{ 0x2001, 0xdb8, 1, 0, 0, 0, 0, 5 },
+	{ 0x2001, 0xdb8, 1, 0, 0, 0, 0, 6 },
+	{ 0x2001, 0xdb8, 1, 0, 0, 0, 0, 7 },
+	{ 0x2001, 0xdb8, 1, 0, 0, 0, 0, 8 },
+	{ 0x2001, 0xdb8, 1, 0, 0, 0, 0, 9 },
+	{ 0x2001, 0xdb8, 1, 0, 0xa, 0xb, 0xc, 0xd },
+};
+
+static const u16 nat6_kernel_dsts[3][8] = {
+	{ 0x2001, 0xdb8, 2, 0, 0, 0, 0, 1 },
+	{ 0x2001, 0xdb8, 2, 0, 0, 0, 0, 0xbeef },
+	{ 0x2001, 0xdb8, 2, 0, 1, 2, 3, 4 },
+};
+
+static const struct {
+	u16 dport;
+	bool persistent;
+	enum nfct_nat_manip m;
+	u16 min[8], max[8];
+} nat6_kernel_rules[4] = {
+	/* SNAT --to-source 2001:db8:ff::1-2001:db8:ff::1:ffff */
+	{ 1000, false, NFCT_NAT_SRC,
+	  { 0x2001, 0xdb8, 0xff, 0, 0, 0, 0, 1 }, { 0x2001, 0xdb8, 0xff, 0, 0, 0, 1, 0xffff } },
+	/* The same, --persistent */
+	{ 1001, true, NFCT_NAT_SRC,
+	  { 0x2001, 0xdb8, 0xff, 0, 0, 0, 0, 1 }, { 0x2001, 0xdb8, 0xff, 0, 0, 0, 1, 0xffff } },
+	/* SNAT --to-source 2001:db8:ff::ff00-2001:db8:100::ff: across words */
+	{ 1002, false, NFCT_NAT_SRC,
+	  { 0x2001, 0xdb8, 0xff, 0, 0, 0, 0, 0xff00 }, { 0x2001, 0xdb8, 0x100, 0, 0, 0, 0, 0xff } },
+	/* DNAT (OUTPUT) --to-destination 2001:db8:3::1-2001:db8:3::ffff:ffff */
+	{ 1003, false, NFCT_NAT_DST,
+	  { 0x2001, 0xdb8, 3, 0, 0, 0, 0, 1 }, { 0x2001, 0xdb8, 3, 0, 0, 0, 0xffff, 0xffff } },
+};
+
+/* The reply's destination (SNAT) or source (DNAT) in /proc/net/nf_conntrack. */
+static const u16 nat6_kernel_choice[4][10][8] = {
+	{	/* dport 1000 */
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 1, 0x673f },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 0, 0xa16a },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 0, 0x6966 },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 1, 0x9f59 },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 1, 0xb0b1 },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 0, 0x1f53 },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 1, 0xde36 },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 1, 0x2771 },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 0, 0x886d },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 0, 0x52e5 },
+	},
+	{	/* dport 1001 */
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 1, 0x3a61 },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 1, 0xe36d },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 0, 0xbf4 },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 1, 0x591a },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 0, 0xa23f },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 1, 0x78cc },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 0, 0x7386 },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 1, 0x8405 },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 1, 0x8f61 },
+		{ 0x2001, 0xdb8, 0xff, 0, 0, 0, 1, 0x574e },
+	},
+	{	/* dport 1002 */
+		{ 0x2001, 0xdb8, 0xff, 0xb3a0, 0xb39f, 0x9cf2, 0xb39f, 0x9cf2 },
+		{ 0x2001, 0xdb8, 0xff, 0x50b5, 0x50b4, 0xe018, 0x50b4, 0xe018 },
+		{ 0x2001, 0xdb8, 0xff, 0x36b2, 0x36b2, 0xc5d9, 0x34b2, 0xc4d9 },
+		{ 0x2001, 0xdb8, 0xff, 0xcfad, 0xcfac, 0x8a34, 0xcfac, 0x8a34 },
+		{ 0x2001, 0xdb8, 0xff, 0xd859, 0xd858, 0x87a8, 0xd858, 0x87a8 },
+		{ 0x2001, 0xdb8, 0xff, 0xda9, 0xda9, 0x3e3c, 0xfa9, 0x3f3c },
+		{ 0x2001, 0xdb8, 0xff, 0xef1c, 0xef1b, 0x1661, 0xef1b, 0x1661 },
+		{ 0x2001, 0xdb8, 0xff, 0x93b8, 0x93b8, 0x5691, 0x93b8, 0x5691 },
+		{ 0x2001, 0xdb8, 0xff, 0x4636, 0x4636, 0x2db5, 0x4436, 0x2cb5 },
+		{ 0x2001, 0xdb8, 0xff, 0x2972, 0x2972, 0x3505, 0x2972, 0x3505 },
+	},
+	{	/* dport 1003 */
+		{ 0x2001, 0xdb8, 3, 0, 0, 0, 0xb39f, 0x9df3 },
+		{ 0x2001, 0xdb8, 3, 0, 0, 0, 0x50b4, 0xe119 },
+		{ 0x2001, 0xdb8, 3, 0, 0, 0, 0x36b2, 0xc4da },
+		{ 0x2001, 0xdb8, 3, 0, 0, 0, 0xcfac, 0x8b35 },
+		{ 0x2001, 0xdb8, 3, 0, 0, 0, 0xd858, 0x86a9 },
+		{ 0x2001, 0xdb8, 3, 0, 0, 0, 0xda9, 0x3f3d },
+		{ 0x2001, 0xdb8, 3, 0, 0, 0, 0xef1b, 0x1762 },
+		{ 0x2001, 0xdb8, 3, 0, 0, 0, 0x93b8, 0x5792 },
+		{ 0x2001, 0xdb8, 3, 0, 0, 0, 0x4636, 0x2cb6 },
+		{ 0x2001, 0xdb8, 3, 0, 0, 0, 0x2972, 0x3406 },
+	},
+};
+
+static struct nf_nat_range2 nat6_kernel_range(unsigned int rule)
+{
+	struct nf_nat_range2 r = nat6_range_addr(nat6_addr(nat6_kernel_rules[rule].min),
+						 nat6_addr(nat6_kernel_rules[rule].max));
+
+	if (nat6_kernel_rules[rule].persistent)
+		r.flags |= NF_NAT_RANGE_PERSISTENT;
+	return r;
+}
+
+/* The ten flows of rule @rule get exactly the kernel's addresses. */
+static void nat6_check_kernel_rule(struct kunit *test, unsigned int rule)
+{
+	const u16 dport = nat6_kernel_rules[rule].dport, sport = 20000 + dport;
+	const enum nfct_nat_manip m = nat6_kernel_rules[rule].m;
+	struct nfct_net *cn = nat_table_new(test);
+	struct nf_nat_range2 r = nat6_kernel_range(rule);
+	struct in6_addr src, dst, want, *got;
+	struct nfct_tuple t;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(nat6_kernel_srcs); i++) {
+		src = nat6_addr(nat6_kernel_srcs[i]);
+		dst = nat6_addr(nat6_kernel_dsts[i % ARRAY_SIZE(nat6_kernel_dsts)]);
+		want = nat6_addr(nat6_kernel_choice[rule][i]);
+
+		t = nat6_tuple(src, dst, sport, dport, IPPROTO_UDP);
+		KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, m));
+		got = m == NFCT_NAT_SRC ? &t.src6 : &t.dst6;
+		KUNIT_EXPECT_TRUE_MSG(test, ipv6_addr_equal(got, &want),
+				      "dport %u, %pI6c -> %pI6c: %pI6c, the kernel's %pI6c",
+				      dport, &src, &dst, got, &want);
+		/* The other end, the ports and the family stay. */
+		if (m == NFCT_NAT_SRC)
+			NAT6_EXPECT_ADDR(test, t.dst6, dst);
+		else
+			NAT6_EXPECT_ADDR(test, t.src6, src);
+		KUNIT_EXPECT_EQ(test, ntohs(t.sport), sport);
+		KUNIT_EXPECT_EQ(test, ntohs(t.dport), dport);
+		KUNIT_EXPECT_EQ(test, t.protonum, IPPROTO_UDP);
+		KUNIT_EXPECT_EQ(test, t.l3, NFCT_L3_IPV6);
+	}
+}
+
+/* SNAT into a range whose first differing word is the last: a hash of both ends. */
+static void nat6_tuple_kernel_snat(struct kunit *test)
+{
+	nat6_check_kernel_rule(test, 0);
+}
+
+/* --persistent: the hash of the source alone, no destination word mixed in. */
+static void nat6_tuple_kernel_persistent(struct kunit *test)
+{
+	struct nfct_net *cn = nat_table_new(test);
+	struct nf_nat_range2 r = nat6_kernel_range(1);
+	struct in6_addr want = nat6_addr(nat6_kernel_choice[1][0]);
+	struct nfct_tuple t;
+	unsigned int i;
+
+	nat6_check_kernel_rule(test, 1);
+	/* The first source towards every destination: the same address. */
+	for (i = 0; i < ARRAY_SIZE(nat6_kernel_dsts); i++) {
+		t = nat6_tuple(nat6_addr(nat6_kernel_srcs[0]), nat6_addr(nat6_kernel_dsts[i]),
+			       30000 + i, 1001, IPPROTO_UDP);
+		KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+		NAT6_EXPECT_ADDR(test, t.src6, want);
+	}
+}
+
+/*
+ * 2001:db8:ff::ff00-2001:db8:100::ff: the third group is below the range's
+ * last (0x100), so every word after it is drawn from the full 32 bits.
+ */
+static void nat6_tuple_kernel_span(struct kunit *test)
+{
+	struct nf_nat_range2 r = nat6_kernel_range(2);
+	struct in6_addr a;
+	unsigned int i;
+
+	nat6_check_kernel_rule(test, 2);
+	for (i = 0; i < ARRAY_SIZE(nat6_kernel_srcs); i++) {
+		a = nat6_addr(nat6_kernel_choice[2][i]);
+		KUNIT_EXPECT_TRUE(test, nat6_in_range(&a, &r));
+	}
+}
+
+/*
+ * DNAT: the kernel's loop XORs into the hash each word of the destination
+ * it has just written, not the packet's original destination.
+ */
+static void nat6_tuple_kernel_dnat(struct kunit *test)
+{
+	nat6_check_kernel_rule(test, 3);
+}
+
+/* A source in the range with a free reply is kept; else it moves into it. */
+static void nat6_tuple_kept_when_in_range(struct kunit *test)
+{
+	struct nfct_net *cn = nat_table_new(test);
+	struct nf_nat_range2 r = nat6_range_addr(NAT6_ADDR(0x2001, 0xdb8, 1, 0, 0, 0, 0, 1),
+						 NAT6_ADDR(0x2001, 0xdb8, 1, 0, 0, 0, 0, 0xffff));
+	const struct in6_addr far = NAT6_ADDR(0x2001, 0xdb8, 1, 0, 0xa, 0xb, 0xc, 0xd);
+	const struct in6_addr c6 = C6;
+	struct nfct_tuple t = nat6_tuple(C6, S6, 40000, 80, IPPROTO_TCP);
+
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	NAT6_EXPECT_ADDR(test, t.src6, C6);
+	NAT6_EXPECT_ADDR(test, t.dst6, S6);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
+	KUNIT_EXPECT_EQ(test, ntohs(t.dport), 80);
+
+	/* The range's first 96 bits, but above its last address: mapped into it. */
+	t = nat6_tuple(far, S6, 40000, 80, IPPROTO_TCP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	KUNIT_EXPECT_FALSE(test, ipv6_addr_equal(&t.src6, &far));
+	KUNIT_EXPECT_TRUE(test, nat6_in_range(&t.src6, &r));
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
+	KUNIT_EXPECT_EQ(test, t.l3, NFCT_L3_IPV6);
+
+	/* One address: it, and the free port is kept. */
+	t = nat6_tuple(C6, S6, 40000, 80, IPPROTO_TCP);
+	r = nat6_range_addr(N6, N6);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	NAT6_EXPECT_ADDR(test, t.src6, N6);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
+
+	/* In the range, but another client was mapped to it: not kept. */
+	r = nat6_range_addr(NAT6_ADDR(0x2001, 0xdb8, 1, 0, 0, 0, 0, 1),
+			    NAT6_ADDR(0x2001, 0xdb8, 1, 0, 0, 0, 0, 0xffff));
+	nat6_add_snat_to(test, cn, IPPROTO_TCP, C62, 41000, S6, 80, C6, 40000);
+	t = nat6_tuple(C6, S6, 40000, 80, IPPROTO_TCP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	KUNIT_EXPECT_TRUE(test, nat6_in_range(&t.src6, &r));
+	KUNIT_EXPECT_TRUE(test, !ipv6_addr_equal(&t.src6, &c6) || ntohs(t.sport) != 40000);
+	KUNIT_EXPECT_FALSE(test, nat_reply_taken(cn, &t));
+}
+
+/* A clashing port moves within 1024-65535, to a free one. */
+static void nat6_tuple_clash_moves_port(struct kunit *test)
+{
+	struct nfct_net *cn = nat_table_new(test);
+	struct nf_nat_range2 r = nat6_range_addr(N6, N6);
+	struct nfct_tuple t;
+	int i;
+
+	nat6_add_snat_to(test, cn, IPPROTO_UDP, C62, 40000, S6, 53, N6, 40000);
+	for (i = 0; i < 64; i++) {
+		t = nat6_tuple(C6, S6, 40000, 53, IPPROTO_UDP);
+		KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+		NAT6_EXPECT_ADDR(test, t.src6, N6);
+		NAT6_EXPECT_ADDR(test, t.dst6, S6);
+		KUNIT_EXPECT_NE(test, ntohs(t.sport), 40000);
+		KUNIT_EXPECT_GE(test, ntohs(t.sport), 1024);
+		KUNIT_EXPECT_EQ(test, ntohs(t.dport), 53);
+		KUNIT_EXPECT_FALSE(test, nat_reply_taken(cn, &t));
+	}
+	/* Towards another server, or another port of it, there is no clash. */
+	t = nat6_tuple(C6, S62, 40000, 53, IPPROTO_UDP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
+	t = nat6_tuple(C6, S6, 40000, 54, IPPROTO_UDP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
+}
+
+/*
+ * find_appropriate_src over IPv6: the first kernel flow (2001:db8:1::1
+ * port 21000 to 2001:db8:2::1 port 1000, which the hash maps to
+ * 2001:db8:ff::1:673f) takes the mapping its source already has instead;
+ * not when that mapping's reply is taken, nor once the entry is gone.
+ */
+static void nat6_tuple_reuses_source_mapping(struct kunit *test)
+{
+	const struct in6_addr src = nat6_addr(nat6_kernel_srcs[0]);
+	const struct in6_addr dst = nat6_addr(nat6_kernel_dsts[0]);
+	const struct in6_addr other = nat6_addr(nat6_kernel_dsts[1]);
+	const struct in6_addr hashed = nat6_addr(nat6_kernel_choice[0][0]);
+	const struct in6_addr mapped = NAT6_ADDR(0x2001, 0xdb8, 0xff, 0, 0, 0, 1, 2);
+	struct nfct_net *cn = nat_table_new(test);
+	struct nf_nat_range2 r = nat6_kernel_range(0);
+	struct nfct_conn *first, *blocker;
+	struct nfct_tuple t;
+
+	first = nat6_add_snat_to(test, cn, IPPROTO_UDP, src, 21000, other, 1000, mapped, 30000);
+	t = nat6_tuple(src, dst, 21000, 1000, IPPROTO_UDP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	NAT6_EXPECT_ADDR(test, t.src6, mapped);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 30000);
+	NAT6_EXPECT_ADDR(test, t.dst6, dst);
+	KUNIT_EXPECT_EQ(test, ntohs(t.dport), 1000);
+	KUNIT_EXPECT_EQ(test, t.l3, NFCT_L3_IPV6);
+
+	/* Another port from that address is another source: the hash. */
+	t = nat6_tuple(src, dst, 21001, 1000, IPPROTO_UDP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	NAT6_EXPECT_ADDR(test, t.src6, hashed);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 21001);
+
+	/* A range without the mapped address: the hash's. */
+	r = nat6_range_addr(hashed, hashed);
+	t = nat6_tuple(src, dst, 21000, 1000, IPPROTO_UDP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	NAT6_EXPECT_ADDR(test, t.src6, hashed);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 21000);
+
+	/* The reuse's reply taken by another client: the hash, then reuse again. */
+	r = nat6_kernel_range(0);
+	blocker = nat6_add_snat_to(test, cn, IPPROTO_UDP, C62, 41000, dst, 1000, mapped, 30000);
+	t = nat6_tuple(src, dst, 21000, 1000, IPPROTO_UDP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	NAT6_EXPECT_ADDR(test, t.src6, hashed);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 21000);
+	KUNIT_ASSERT_TRUE(test, nfct_table_delete(cn, blocker));
+	t = nat6_tuple(src, dst, 21000, 1000, IPPROTO_UDP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	NAT6_EXPECT_ADDR(test, t.src6, mapped);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 30000);
+
+	/* Deleted, the mapping is forgotten. */
+	KUNIT_ASSERT_TRUE(test, nfct_table_delete(cn, first));
+	t = nat6_tuple(src, dst, 21000, 1000, IPPROTO_UDP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	NAT6_EXPECT_ADDR(test, t.src6, hashed);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 21000);
+}
+
+/*
+ * The index by source keys the family too: 10.0.0.2 and 0a00:2:: have the
+ * same 16 key bytes, and each range would take the other family's mapping
+ * as its bytes compare, but neither mapping is ever offered to the other
+ * family (the tuple would change family).
+ */
+static void nat6_tuple_bysrc_family_apart(struct kunit *test)
+{
+	const struct in6_addr src6 = NAT6_ADDR(0x0a00, 0x0002, 0, 0, 0, 0, 0, 0);
+	const struct in6_addr mapped6 = NAT6_ADDR(0xc000, 0x0205, 0, 0, 0, 0, 0, 0);
+	const __be32 mapped4 = htonl(0xc0000205);	/* 192.0.2.5 */
+	/* 10.0.0.2 to 198.51.100.0: nf_nat's hash picks 192.0.2.11 (above). */
+	const __be32 dst4 = htonl(0xc6336400);
+	const __be32 hashed4 = htonl(0xc0000200 + nat_kernel_range_choice[0]);
+	struct nfct_net *cn = nat_table_new(test);
+	struct nf_nat_range2 r4 = nat_range_addr(htonl(0xc0000201), htonl(0xc0000210));
+	struct nf_nat_range2 r6 = nat6_range_addr(NAT6_ADDR(0xc000, 0x0201, 0, 0, 0, 0, 0, 0),
+						  NAT6_ADDR(0xc000, 0x0210, 0, 0, 0, 0, 0, 0));
+	const __be32 src4 = C_ADDR;
+	struct nfct_conn *v4;
+	struct nfct_tuple t;
+
+	KUNIT_ASSERT_EQ(test, memcmp(&src6, &src4, sizeof(src4)), 0);
+
+	/* An IPv4 entry from 10.0.0.2:40000 mapped to 192.0.2.5:40008. */
+	v4 = nat_add_snat_to(test, cn, IPPROTO_UDP, C_ADDR, 40000, S_ADDR, 53, mapped4, 40008);
+	t = nat6_tuple(src6, S62, 40000, 53, IPPROTO_UDP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r6, NFCT_NAT_SRC));
+	KUNIT_EXPECT_EQ(test, t.l3, NFCT_L3_IPV6);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
+	KUNIT_EXPECT_TRUE(test, nat6_in_range(&t.src6, &r6));
+	NAT6_EXPECT_ADDR(test, t.dst6, S62);
+	/* IPv4 from the same source takes it. */
+	t = nat_tuple(C_ADDR, dst4, 40000, 53, IPPROTO_UDP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r4, NFCT_NAT_SRC));
+	KUNIT_EXPECT_EQ(test, t.src, mapped4);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40008);
+
+	/* An IPv6 entry from 0a00:2:: port 40000 mapped to c000:205:: port 40008. */
+	nat6_add_snat_to(test, cn, IPPROTO_UDP, src6, 40000, S6, 53, mapped6, 40008);
+	t = nat6_tuple(src6, S62, 40000, 53, IPPROTO_UDP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r6, NFCT_NAT_SRC));
+	KUNIT_EXPECT_EQ(test, t.l3, NFCT_L3_IPV6);
+	NAT6_EXPECT_ADDR(test, t.src6, mapped6);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40008);
+	NAT6_EXPECT_ADDR(test, t.dst6, S62);
+
+	/* The IPv4 entry gone, IPv4 gets the hash, not the IPv6 mapping. */
+	KUNIT_ASSERT_TRUE(test, nfct_table_delete(cn, v4));
+	t = nat_tuple(C_ADDR, dst4, 40000, 53, IPPROTO_UDP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r4, NFCT_NAT_SRC));
+	KUNIT_EXPECT_EQ(test, t.l3, NFCT_L3_IPV4);
+	KUNIT_EXPECT_EQ(test, t.src, hashed4);
+	KUNIT_EXPECT_EQ(test, t.dst, dst4);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
+}
+
+/* ICMPv6 echo: the id is the key, from all 65536 or the range. */
+static void nat6_tuple_icmpv6_id(struct kunit *test)
+{
+	struct nfct_net *cn = nat_table_new(test);
+	struct nf_nat_range2 r = nat6_range_addr(N6, N6);
+	struct nfct_tuple t, base = nat6_echo_tuple(C6, S6, 100);
+	bool high = false;
+	int i;
+
+	t = base;
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	NAT6_EXPECT_ADDR(test, t.src6, N6);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 100);
+	KUNIT_EXPECT_EQ(test, t.icmp.type, ICMPV6_ECHO_REQUEST);
+	KUNIT_EXPECT_EQ(test, t.protonum, IPPROTO_ICMPV6);
+
+	nat6_add_echo(test, cn, C62, 100, N6, 100);
+	for (i = 0; i < 32; i++) {
+		t = base;
+		KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+		NAT6_EXPECT_ADDR(test, t.src6, N6);
+		KUNIT_EXPECT_NE(test, ntohs(t.sport), 100);
+		KUNIT_EXPECT_EQ(test, t.icmp.type, ICMPV6_ECHO_REQUEST);
+		KUNIT_EXPECT_FALSE(test, nat_reply_taken(cn, &t));
+	}
+
+	/* A low id is not a port: it may go anywhere, not only to 1-511. */
+	base.sport = htons(5);
+	nat6_add_echo(test, cn, C62, 5, N6, 5);
+	for (i = 0; i < 64; i++) {
+		t = base;
+		KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+		KUNIT_EXPECT_NE(test, ntohs(t.sport), 5);
+		if (ntohs(t.sport) >= 1024)
+			high = true;
+	}
+	KUNIT_EXPECT_TRUE(test, high);
+
+	/* An id range: the one free id in it, then none. */
+	nat6_add_echo(test, cn, C62, 2000, N6, 2000);
+	r = nat6_range_ports(N6, 2000, 2001);
+	t = base;
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 2001);
+	nat6_add_echo(test, cn, C62, 2001, N6, 2001);
+	t = base;
+	KUNIT_EXPECT_FALSE(test, nat_unique(cn, &t, &r, NFCT_NAT_SRC));
+
+	/* DNAT of an echo: the address, the free id kept. */
+	r = nat6_range_addr(D6, D6);
+	t = base;
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_DST));
+	NAT6_EXPECT_ADDR(test, t.dst6, D6);
+	NAT6_EXPECT_ADDR(test, t.src6, C6);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 5);
+	KUNIT_EXPECT_EQ(test, t.icmp.type, ICMPV6_ECHO_REQUEST);
+}
+
+/* DNAT without a port range changes the address, never a port. */
+static void nat6_tuple_dnat_keeps_port(struct kunit *test)
+{
+	struct nfct_net *cn = nat_table_new(test);
+	struct nf_nat_range2 r = nat6_range_addr(D6, D6);
+	struct nfct_tuple t = nat6_tuple(C6, S6, 40000, 80, IPPROTO_TCP);
+	struct nfct_tuple o = nat6_tuple(C6, D6, 40000, 80, IPPROTO_TCP);
+	struct nfct_tuple rep = nat6_tuple(D6, C6, 80, 40000, IPPROTO_TCP);
+
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_DST));
+	NAT6_EXPECT_ADDR(test, t.dst6, D6);
+	NAT6_EXPECT_ADDR(test, t.src6, C6);
+	KUNIT_EXPECT_EQ(test, ntohs(t.dport), 80);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
+
+	/* Even when the result is busy, neither port moves. */
+	nat_add(test, cn, &o, &rep);
+	t = nat6_tuple(C6, S6, 40000, 80, IPPROTO_TCP);
+	KUNIT_EXPECT_FALSE(test, nat_unique(cn, &t, &r, NFCT_NAT_DST));
+	NAT6_EXPECT_ADDR(test, t.dst6, D6);
+	KUNIT_EXPECT_EQ(test, ntohs(t.dport), 80);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40000);
+
+	/* With a port range, the destination port is mapped into it. */
+	r = nat6_range_ports(D6, 8080, 8080);
+	t = nat6_tuple(C6, S6, 40001, 80, IPPROTO_TCP);
+	KUNIT_ASSERT_TRUE(test, nat_unique(cn, &t, &r, NFCT_NAT_DST));
+	NAT6_EXPECT_ADDR(test, t.dst6, D6);
+	KUNIT_EXPECT_EQ(test, ntohs(t.dport), 8080);
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 40001);
+}
+
+static struct kunit_case nat6_tuple_cases[] = {
+	KUNIT_CASE(nat6_tuple_kernel_snat),
+	KUNIT_CASE(nat6_tuple_kernel_persistent),
+	KUNIT_CASE(nat6_tuple_kernel_span),
+	KUNIT_CASE(nat6_tuple_kernel_dnat),
+	KUNIT_CASE(nat6_tuple_kept_when_in_range),
+	KUNIT_CASE(nat6_tuple_clash_moves_port),
+	KUNIT_CASE(nat6_tuple_reuses_source_mapping),
+	KUNIT_CASE(nat6_tuple_bysrc_family_apart),
+	KUNIT_CASE(nat6_tuple_icmpv6_id),
+	KUNIT_CASE(nat6_tuple_dnat_keeps_port),
+	{}
+};
+
+static struct kunit_suite nat6_tuple_suite = {
+	.name = "nf_ct_nat6_tuple",
+	.test_cases = nat6_tuple_cases,
+};
+
+/* ---- nf_ct_nat6_pkt ------------------------------------------------------ */
+
+#define NAT6_L4		sizeof(struct ipv6hdr)	/* with no extension header */
+#define NAT6_QUOTE	(sizeof(struct ipv6hdr) + sizeof(struct icmp6hdr))
+
+/*
+ * An IPv6 packet @src -> @dst whose 40-byte header is followed by @len
+ * bytes of @payload (extension headers included) starting with @nexthdr,
+ * freed when the case ends.
+ */
+static struct sk_buff *nat6_build(struct kunit *test, struct in6_addr src,
+				  struct in6_addr dst, u8 nexthdr,
+				  const void *payload, unsigned int len)
+{
+	struct ipv6hdr *ip6h;
+	struct sk_buff *skb;
+
+	skb = alloc_skb(sizeof(*ip6h) + len + NAT_TAILROOM, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	if (!kunit_alloc_resource(test, NULL, nat_skb_free, GFP_KERNEL, skb)) {
+		kfree_skb(skb);
+		KUNIT_ASSERT_FAILURE(test, "no memory for the packet's resource");
+	}
+	ip6h = skb_put_zero(skb, sizeof(*ip6h));
+	ip6h->version = 6;
+	ip6h->flow_lbl[0] = 0x0a;
+	ip6h->flow_lbl[1] = 0xbc;
+	ip6h->flow_lbl[2] = 0xde;
+	ip6h->payload_len = htons(len);
+	ip6h->nexthdr = nexthdr;
+	ip6h->hop_limit = 64;
+	ip6h->saddr = src;
+	ip6h->daddr = dst;
+	skb_put_data(skb, payload, len);
+	skb_reset_network_header(skb);
+	skb->protocol = htons(ETH_P_IPV6);
+	return skb;
+}
+
+/*
+ * The checksum at @check of everything from @l4off to the end of the
+ * packet, protocol @proto, over the pseudo-header of the IPv6 header at
+ * @ipoff, computed from scratch (UDP's 0 sent as 0xffff).
+ */
+static __sum16 nat6_csum(struct sk_buff *skb, unsigned int ipoff, unsigned int l4off,
+			 u8 proto, __sum16 *check)
+{
+	const struct ipv6hdr *ip6h = (void *)skb->data + ipoff;
+	unsigned int len = skb->len - l4off;
+	__sum16 old = *check, sum;
+
+	*check = 0;
+	sum = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, len, proto,
+			      skb_checksum(skb, l4off, len, 0));
+	*check = old;
+	if (proto == IPPROTO_UDP && !sum)
+		sum = CSUM_MANGLED_0;
+	return sum;
+}
+
+static bool nat6_manip(struct sk_buff *skb, unsigned int off, struct in6_addr src,
+		       struct in6_addr dst, u16 sport, u16 dport, u8 proto,
+		       enum nfct_nat_manip m)
+{
+	struct nfct_tuple t = nat6_tuple(src, dst, sport, dport, proto);
+
+	return nfct_nat_manip_pkt(skb, off, &t, m);
+}
+
+/* The fixed header's fields NAT leaves alone: version, flow, length, hops. */
+static void nat6_expect_hdr_kept(struct kunit *test, struct sk_buff *skb,
+				 unsigned int off, unsigned int payload_len, u8 nexthdr)
+{
+	const struct ipv6hdr *ip6h = (void *)skb->data + off;
+
+	KUNIT_EXPECT_EQ(test, (int)ip6h->version, 6);
+	/* nat6_build's flow label; a quote has none */
+	KUNIT_EXPECT_EQ(test, ip6h->flow_lbl[2], off ? 0 : 0xde);
+	KUNIT_EXPECT_EQ(test, ntohs(ip6h->payload_len), payload_len);
+	KUNIT_EXPECT_EQ(test, ip6h->nexthdr, nexthdr);
+}
+
+static struct sk_buff *nat6_build_tcp(struct kunit *test, struct in6_addr src,
+				      struct in6_addr dst, u16 sport, u16 dport)
+{
+	struct {
+		struct tcphdr th;
+		char data[sizeof(nat_payload)];
+	} __packed seg = {
+		.th = {
+			.source = htons(sport), .dest = htons(dport),
+			.seq = htonl(0x12345678), .ack_seq = htonl(0x9abcdef0),
+			.doff = 5, .ack = 1, .psh = 1, .window = htons(502),
+		},
+	};
+	struct sk_buff *skb;
+	struct tcphdr *th;
+
+	memcpy(seg.data, nat_payload, sizeof(nat_payload));
+	skb = nat6_build(test, src, dst, IPPROTO_TCP, &seg, sizeof(seg));
+	th = (void *)skb->data + NAT6_L4;
+	th->check = nat6_csum(skb, 0, NAT6_L4, IPPROTO_TCP, &th->check);
+	return skb;
+}
+
+static struct sk_buff *nat6_build_udp(struct kunit *test, struct in6_addr src,
+				      struct in6_addr dst, u16 sport, u16 dport)
+{
+	struct {
+		struct udphdr uh;
+		char data[sizeof(nat_payload)];
+	} __packed dgram = {
+		.uh = {
+			.source = htons(sport), .dest = htons(dport),
+			.len = htons(sizeof(dgram)),
+		},
+	};
+	struct sk_buff *skb;
+	struct udphdr *uh;
+
+	memcpy(dgram.data, nat_payload, sizeof(nat_payload));
+	skb = nat6_build(test, src, dst, IPPROTO_UDP, &dgram, sizeof(dgram));
+	uh = (void *)skb->data + NAT6_L4;
+	uh->check = nat6_csum(skb, 0, NAT6_L4, IPPROTO_UDP, &uh->check);
+	return skb;
+}
+
+static void nat6_pkt_tcp(struct kunit *test)
+{
+	struct sk_buff *skb = nat6_build_tcp(test, C6, S6, 40000, 80);
+	unsigned int len = skb->len;
+	struct ipv6hdr *ip6h;
+	struct tcphdr *th;
+
+	th = (void *)skb->data + NAT6_L4;
+	KUNIT_ASSERT_NE(test, th->check, 0);
+
+	KUNIT_ASSERT_TRUE(test, nat6_manip(skb, 0, N6, S6, 61000, 80, IPPROTO_TCP,
+					   NFCT_NAT_SRC));
+	ip6h = ipv6_hdr(skb);
+	th = (void *)skb->data + NAT6_L4;
+	NAT6_EXPECT_ADDR(test, ip6h->saddr, N6);
+	NAT6_EXPECT_ADDR(test, ip6h->daddr, S6);
+	KUNIT_EXPECT_EQ(test, ntohs(th->source), 61000);
+	KUNIT_EXPECT_EQ(test, ntohs(th->dest), 80);
+	KUNIT_EXPECT_EQ(test, th->check, nat6_csum(skb, 0, NAT6_L4, IPPROTO_TCP, &th->check));
+	nat6_expect_hdr_kept(test, skb, 0, len - NAT6_L4, IPPROTO_TCP);
+
+	KUNIT_ASSERT_TRUE(test, nat6_manip(skb, 0, N6, D6, 61000, 8080, IPPROTO_TCP,
+					   NFCT_NAT_DST));
+	ip6h = ipv6_hdr(skb);
+	th = (void *)skb->data + NAT6_L4;
+	NAT6_EXPECT_ADDR(test, ip6h->saddr, N6);
+	NAT6_EXPECT_ADDR(test, ip6h->daddr, D6);
+	KUNIT_EXPECT_EQ(test, ntohs(th->source), 61000);
+	KUNIT_EXPECT_EQ(test, ntohs(th->dest), 8080);
+	KUNIT_EXPECT_EQ(test, ntohl(th->seq), 0x12345678);
+	KUNIT_EXPECT_EQ(test, th->check, nat6_csum(skb, 0, NAT6_L4, IPPROTO_TCP, &th->check));
+	KUNIT_EXPECT_EQ(test, memcmp((char *)(th + 1), nat_payload, sizeof(nat_payload)), 0);
+	KUNIT_EXPECT_EQ(test, skb->len, len);
+	nat6_expect_hdr_kept(test, skb, 0, len - NAT6_L4, IPPROTO_TCP);
+}
+
+static void nat6_pkt_udp(struct kunit *test)
+{
+	struct sk_buff *skb = nat6_build_udp(test, C6, S6, 5353, 53);
+	struct ipv6hdr *ip6h;
+	struct udphdr *uh;
+
+	uh = (void *)skb->data + NAT6_L4;
+	KUNIT_ASSERT_NE(test, uh->check, 0);
+
+	KUNIT_ASSERT_TRUE(test, nat6_manip(skb, 0, N6, S6, 1053, 53, IPPROTO_UDP,
+					   NFCT_NAT_SRC));
+	ip6h = ipv6_hdr(skb);
+	uh = (void *)skb->data + NAT6_L4;
+	NAT6_EXPECT_ADDR(test, ip6h->saddr, N6);
+	NAT6_EXPECT_ADDR(test, ip6h->daddr, S6);
+	KUNIT_EXPECT_EQ(test, ntohs(uh->source), 1053);
+	KUNIT_EXPECT_EQ(test, ntohs(uh->dest), 53);
+	KUNIT_EXPECT_EQ(test, uh->check, nat6_csum(skb, 0, NAT6_L4, IPPROTO_UDP, &uh->check));
+
+	KUNIT_ASSERT_TRUE(test, nat6_manip(skb, 0, N6, D6, 1053, 5300, IPPROTO_UDP,
+					   NFCT_NAT_DST));
+	ip6h = ipv6_hdr(skb);
+	uh = (void *)skb->data + NAT6_L4;
+	NAT6_EXPECT_ADDR(test, ip6h->daddr, D6);
+	KUNIT_EXPECT_EQ(test, ntohs(uh->source), 1053);
+	KUNIT_EXPECT_EQ(test, ntohs(uh->dest), 5300);
+	KUNIT_EXPECT_EQ(test, uh->check, nat6_csum(skb, 0, NAT6_L4, IPPROTO_UDP, &uh->check));
+	KUNIT_EXPECT_EQ(test, memcmp((char *)(uh + 1), nat_payload, sizeof(nat_payload)), 0);
+}
+
+/*
+ * A datagram whose checksum comes out as 0 once NATed is sent with 0xffff:
+ * over IPv6, 0 would say "no checksum", which IPv6 UDP may not say.
+ */
+static void nat6_pkt_udp_never_zero(struct kunit *test)
+{
+	struct {
+		struct udphdr uh;
+		__sum16 fix;	/* chosen so that the NATed sum is 0 */
+		char data[sizeof(nat_payload)];
+	} __packed dgram = {
+		.uh = {
+			.source = htons(5353), .dest = htons(53),
+			.len = htons(sizeof(dgram)),
+		},
+	};
+	struct sk_buff *skb;
+	struct ipv6hdr *ip6h;
+	struct udphdr *uh;
+	__sum16 *fix;
+
+	memcpy(dgram.data, nat_payload, sizeof(nat_payload));
+	skb = nat6_build(test, C6, S6, IPPROTO_UDP, &dgram, sizeof(dgram));
+	ip6h = ipv6_hdr(skb);
+	uh = (void *)skb->data + NAT6_L4;
+	fix = (void *)(uh + 1);
+	/*
+	 * The packet as it will be, with the word at @fix zero: its checksum
+	 * is the complement of its sum, so adding it makes the sum 0xffff
+	 * and the checksum 0.
+	 */
+	ip6h->saddr = N6;
+	uh->source = htons(1053);
+	*fix = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, sizeof(dgram), IPPROTO_UDP,
+			       skb_checksum(skb, NAT6_L4, sizeof(dgram), 0));
+	ip6h->saddr = C6;
+	uh->source = htons(5353);
+	uh->check = nat6_csum(skb, 0, NAT6_L4, IPPROTO_UDP, &uh->check);
+	KUNIT_ASSERT_NE(test, uh->check, 0);
+
+	KUNIT_ASSERT_TRUE(test, nat6_manip(skb, 0, N6, S6, 1053, 53, IPPROTO_UDP,
+					   NFCT_NAT_SRC));
+	uh = (void *)skb->data + NAT6_L4;
+	KUNIT_EXPECT_EQ(test, ntohs(uh->source), 1053);
+	KUNIT_EXPECT_EQ(test, uh->check, CSUM_MANGLED_0);
+	KUNIT_EXPECT_EQ(test, uh->check, nat6_csum(skb, 0, NAT6_L4, IPPROTO_UDP, &uh->check));
+}
+
+/*
+ * An echo's id is its key: it changes, and the ICMPv6 checksum, which
+ * covers the pseudo-header, follows both the id and the addresses.
+ */
+static void nat6_pkt_icmpv6_echo(struct kunit *test)
+{
+	struct {
+		struct icmp6hdr ih;
+		char data[sizeof(nat_payload)];
+	} __packed echo = {
+		.ih = { .icmp6_type = ICMPV6_ECHO_REQUEST },
+	};
+	struct sk_buff *skb;
+	struct ipv6hdr *ip6h;
+	struct icmp6hdr *ih;
+
+	echo.ih.icmp6_identifier = htons(0x1234);
+	echo.ih.icmp6_sequence = htons(7);
+	memcpy(echo.data, nat_payload, sizeof(nat_payload));
+	skb = nat6_build(test, C6, S6, IPPROTO_ICMPV6, &echo, sizeof(echo));
+	ih = (void *)skb->data + NAT6_L4;
+	ih->icmp6_cksum = nat6_csum(skb, 0, NAT6_L4, IPPROTO_ICMPV6, &ih->icmp6_cksum);
+
+	KUNIT_ASSERT_TRUE(test, nat6_manip(skb, 0, N6, S6, 0x4321, 0, IPPROTO_ICMPV6,
+					   NFCT_NAT_SRC));
+	ip6h = ipv6_hdr(skb);
+	ih = (void *)skb->data + NAT6_L4;
+	NAT6_EXPECT_ADDR(test, ip6h->saddr, N6);
+	NAT6_EXPECT_ADDR(test, ip6h->daddr, S6);
+	KUNIT_EXPECT_EQ(test, ih->icmp6_type, ICMPV6_ECHO_REQUEST);
+	KUNIT_EXPECT_EQ(test, ntohs(ih->icmp6_identifier), 0x4321);
+	KUNIT_EXPECT_EQ(test, ntohs(ih->icmp6_sequence), 7);
+	KUNIT_EXPECT_EQ(test, ih->icmp6_cksum,
+			nat6_csum(skb, 0, NAT6_L4, IPPROTO_ICMPV6, &ih->icmp6_cksum));
+
+	KUNIT_ASSERT_TRUE(test, nat6_manip(skb, 0, N6, D6, 0x4321, 0, IPPROTO_ICMPV6,
+					   NFCT_NAT_DST));
+	ip6h = ipv6_hdr(skb);
+	ih = (void *)skb->data + NAT6_L4;
+	NAT6_EXPECT_ADDR(test, ip6h->daddr, D6);
+	KUNIT_EXPECT_EQ(test, ntohs(ih->icmp6_identifier), 0x4321);
+	KUNIT_EXPECT_EQ(test, ih->icmp6_cksum,
+			nat6_csum(skb, 0, NAT6_L4, IPPROTO_ICMPV6, &ih->icmp6_cksum));
+
+	/* The reply, S6 -> N6 with id 0x4321, goes back to C6 with 0x1234. */
+	echo.ih.icmp6_type = ICMPV6_ECHO_REPLY;
+	echo.ih.icmp6_identifier = htons(0x4321);
+	skb = nat6_build(test, S6, N6, IPPROTO_ICMPV6, &echo, sizeof(echo));
+	ih = (void *)skb->data + NAT6_L4;
+	ih->icmp6_cksum = nat6_csum(skb, 0, NAT6_L4, IPPROTO_ICMPV6, &ih->icmp6_cksum);
+	KUNIT_ASSERT_TRUE(test, nat6_manip(skb, 0, S6, C6, 0x1234, 0, IPPROTO_ICMPV6,
+					   NFCT_NAT_DST));
+	ip6h = ipv6_hdr(skb);
+	ih = (void *)skb->data + NAT6_L4;
+	NAT6_EXPECT_ADDR(test, ip6h->saddr, S6);
+	NAT6_EXPECT_ADDR(test, ip6h->daddr, C6);
+	KUNIT_EXPECT_EQ(test, ih->icmp6_type, ICMPV6_ECHO_REPLY);
+	KUNIT_EXPECT_EQ(test, ntohs(ih->icmp6_identifier), 0x1234);
+	KUNIT_EXPECT_EQ(test, ih->icmp6_cksum,
+			nat6_csum(skb, 0, NAT6_L4, IPPROTO_ICMPV6, &ih->icmp6_cksum));
+}
+
+/* Hop-by-hop and destination options before TCP: the TCP header is found. */
+static void nat6_pkt_exthdrs(struct kunit *test)
+{
+	struct {
+		struct ipv6_opt_hdr hop;
+		u8 hop_pad[6];
+		struct ipv6_opt_hdr dst;
+		u8 dst_pad[6];
+		struct tcphdr th;
+		char data[sizeof(nat_payload)];
+	} __packed pkt = {
+		.hop = { .nexthdr = NEXTHDR_DEST },
+		.hop_pad = { IPV6_TLV_PADN, 4 },
+		.dst = { .nexthdr = NEXTHDR_TCP },
+		.dst_pad = { IPV6_TLV_PADN, 4 },
+		.th = {
+			.source = htons(40000), .dest = htons(80),
+			.seq = htonl(0x12345678), .doff = 5, .ack = 1,
+			.window = htons(502),
+		},
+	};
+	const unsigned int l4off = NAT6_L4 + offsetof(typeof(pkt), th);
+	struct sk_buff *skb;
+	struct ipv6hdr *ip6h;
+	struct tcphdr *th;
+
+	memcpy(pkt.data, nat_payload, sizeof(nat_payload));
+	skb = nat6_build(test, C6, S6, NEXTHDR_HOP, &pkt, sizeof(pkt));
+	th = (void *)skb->data + l4off;
+	th->check = nat6_csum(skb, 0, l4off, IPPROTO_TCP, &th->check);
+
+	KUNIT_ASSERT_TRUE(test, nat6_manip(skb, 0, N6, S6, 61000, 80, IPPROTO_TCP,
+					   NFCT_NAT_SRC));
+	ip6h = ipv6_hdr(skb);
+	th = (void *)skb->data + l4off;
+	NAT6_EXPECT_ADDR(test, ip6h->saddr, N6);
+	KUNIT_EXPECT_EQ(test, ntohs(th->source), 61000);
+	KUNIT_EXPECT_EQ(test, ntohs(th->dest), 80);
+	KUNIT_EXPECT_EQ(test, th->check, nat6_csum(skb, 0, l4off, IPPROTO_TCP, &th->check));
+	/* The options are not touched. */
+	KUNIT_EXPECT_EQ(test, memcmp(skb->data + NAT6_L4, &pkt, offsetof(typeof(pkt), th)), 0);
+	nat6_expect_hdr_kept(test, skb, 0, sizeof(pkt), NEXTHDR_HOP);
+
+	KUNIT_ASSERT_TRUE(test, nat6_manip(skb, 0, N6, D6, 61000, 8080, IPPROTO_TCP,
+					   NFCT_NAT_DST));
+	ip6h = ipv6_hdr(skb);
+	th = (void *)skb->data + l4off;
+	NAT6_EXPECT_ADDR(test, ip6h->daddr, D6);
+	KUNIT_EXPECT_EQ(test, ntohs(th->dest), 8080);
+	KUNIT_EXPECT_EQ(test, th->check, nat6_csum(skb, 0, l4off, IPPROTO_TCP, &th->check));
+	KUNIT_EXPECT_EQ(test, memcmp(skb->data + NAT6_L4, &pkt, offsetof(typeof(pkt), th)), 0);
+}
+
+/*
+ * A fragment header: a later fragment (offset != 0) holds no L4 header,
+ * only its addresses change, whatever its bytes look like; at offset 0 the
+ * L4 header is rewritten.
+ */
+static void nat6_pkt_fragments(struct kunit *test)
+{
+	struct {
+		struct frag_hdr fh;
+		struct udphdr uh;	/* in a later fragment: data that looks like it */
+		char data[sizeof(nat_payload)];
+	} __packed pkt = {
+		.fh = {
+			.nexthdr = IPPROTO_UDP,
+			.frag_off = htons((185 << 3) | IP6_MF),	/* at 1480 bytes */
+			.identification = htonl(0xabcdef),
+		},
+		.uh = {
+			.source = htons(5353), .dest = htons(53),
+			.len = htons(sizeof(pkt) - sizeof(pkt.fh)),
+			.check = (__force __sum16)htons(0x1234),
+		},
+	};
+	const unsigned int l4off = NAT6_L4 + sizeof(pkt.fh);
+	struct sk_buff *skb;
+	struct ipv6hdr *ip6h;
+	struct udphdr *uh;
+
+	memcpy(pkt.data, nat_payload, sizeof(nat_payload));
+	skb = nat6_build(test, C6, S6, NEXTHDR_FRAGMENT, &pkt, sizeof(pkt));
+	KUNIT_ASSERT_TRUE(test, nat6_manip(skb, 0, N6, S6, 1053, 53, IPPROTO_UDP,
+					   NFCT_NAT_SRC));
+	KUNIT_ASSERT_TRUE(test, nat6_manip(skb, 0, N6, D6, 1053, 5300, IPPROTO_UDP,
+					   NFCT_NAT_DST));
+	ip6h = ipv6_hdr(skb);
+	NAT6_EXPECT_ADDR(test, ip6h->saddr, N6);
+	NAT6_EXPECT_ADDR(test, ip6h->daddr, D6);
+	KUNIT_EXPECT_EQ(test, memcmp(skb->data + NAT6_L4, &pkt, sizeof(pkt)), 0);
+	nat6_expect_hdr_kept(test, skb, 0, sizeof(pkt), NEXTHDR_FRAGMENT);
+
+	/* Offset 0, the whole datagram (an atomic fragment): rewritten. */
+	pkt.fh.frag_off = 0;
+	skb = nat6_build(test, C6, S6, NEXTHDR_FRAGMENT, &pkt, sizeof(pkt));
+	uh = (void *)skb->data + l4off;
+	uh->check = nat6_csum(skb, 0, l4off, IPPROTO_UDP, &uh->check);
+	KUNIT_ASSERT_TRUE(test, nat6_manip(skb, 0, N6, S6, 1053, 53, IPPROTO_UDP,
+					   NFCT_NAT_SRC));
+	ip6h = ipv6_hdr(skb);
+	uh = (void *)skb->data + l4off;
+	NAT6_EXPECT_ADDR(test, ip6h->saddr, N6);
+	KUNIT_EXPECT_EQ(test, ntohs(uh->source), 1053);
+	KUNIT_EXPECT_EQ(test, ntohs(uh->dest), 53);
+	KUNIT_EXPECT_EQ(test, uh->check, nat6_csum(skb, 0, l4off, IPPROTO_UDP, &uh->check));
+	KUNIT_EXPECT_EQ(test, memcmp(skb->data + NAT6_L4, &pkt.fh, sizeof(pkt.fh)), 0);
+}
+
+/* A chain that ends in "no next header" (59): only the addresses change. */
+static void nat6_pkt_no_next_header(struct kunit *test)
+{
+	struct {
+		struct ipv6_opt_hdr dst;
+		u8 dst_pad[6];
+		struct udphdr uh;	/* after 59: bytes that only look like UDP */
+		char data[8];
+	} __packed pkt = {
+		.dst = { .nexthdr = NEXTHDR_NONE },
+		.dst_pad = { IPV6_TLV_PADN, 4 },
+		.uh = {
+			.source = htons(5353), .dest = htons(53),
+			.check = (__force __sum16)htons(0x1234),
+		},
+		.data = "payload",
+	};
+	struct sk_buff *skb;
+	struct ipv6hdr *ip6h;
+
+	skb = nat6_build(test, C6, S6, NEXTHDR_DEST, &pkt, sizeof(pkt));
+	KUNIT_ASSERT_TRUE(test, nat6_manip(skb, 0, N6, S6, 1053, 53, IPPROTO_UDP,
+					   NFCT_NAT_SRC));
+	KUNIT_ASSERT_TRUE(test, nat6_manip(skb, 0, N6, D6, 1053, 5300, IPPROTO_UDP,
+					   NFCT_NAT_DST));
+	ip6h = ipv6_hdr(skb);
+	NAT6_EXPECT_ADDR(test, ip6h->saddr, N6);
+	NAT6_EXPECT_ADDR(test, ip6h->daddr, D6);
+	KUNIT_EXPECT_EQ(test, memcmp(skb->data + NAT6_L4, &pkt, sizeof(pkt)), 0);
+	nat6_expect_hdr_kept(test, skb, 0, sizeof(pkt), NEXTHDR_DEST);
+
+	/* 59 straight after the fixed header, as the generic tracker has it. */
+	skb = nat6_build(test, C6, S6, NEXTHDR_NONE, &pkt.uh, sizeof(pkt.uh) + sizeof(pkt.data));
+	KUNIT_ASSERT_TRUE(test, nat6_manip(skb, 0, N6, S6, 0, 0, NEXTHDR_NONE, NFCT_NAT_SRC));
+	ip6h = ipv6_hdr(skb);
+	NAT6_EXPECT_ADDR(test, ip6h->saddr, N6);
+	NAT6_EXPECT_ADDR(test, ip6h->daddr, S6);
+	KUNIT_EXPECT_EQ(test, memcmp(skb->data + NAT6_L4, &pkt.uh,
+				     sizeof(pkt.uh) + sizeof(pkt.data)), 0);
+}
+
+/* An entry outside any table, freed with the test, checked to be big enough. */
+static struct nfct_conn *nat6_fake_conn(struct kunit *test, struct nfct_tuple orig,
+					struct nfct_tuple reply, unsigned long status)
+{
+	const size_t size = 1024;
+	struct nfct_conn *ct = kunit_kzalloc(test, size, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	nfct_tuple_copy(&nfct_node(ct, NFCT_DIR_ORIGINAL)->tuple, &orig);
+	nfct_tuple_copy(&nfct_node(ct, NFCT_DIR_REPLY)->tuple, &reply);
+	nfct_node(ct, NFCT_DIR_REPLY)->dir = NFCT_DIR_REPLY;
+	KUNIT_ASSERT_LE(test, (size_t)((u8 *)(nfct_conn_proto(ct) + 1) - (u8 *)ct), size);
+	refcount_set(&ct->use, 1);
+	spin_lock_init(&ct->lock);
+	ct->status = status;
+	return ct;
+}
+
+#define NAT6_SNATTED	(BIT(NFCT_CONFIRMED) | BIT(NFCT_SRC_NAT) | \
+			 BIT(NFCT_SRC_NAT_DONE) | BIT(NFCT_DST_NAT_DONE))
+
+/* A SNATed UDP flow: C6:40000 -> S6:53 left as N6:61000. */
+static struct nfct_conn *nat6_snat_conn(struct kunit *test)
+{
+	return nat6_fake_conn(test, nat6_tuple(C6, S6, 40000, 53, IPPROTO_UDP),
+			      nat6_tuple(S6, N6, 53, 61000, IPPROTO_UDP), NAT6_SNATTED);
+}
+
+/*
+ * An ICMPv6 error @from -> @to of @type and @code (and @info: the MTU of a
+ * packet too big) quoting an IPv6 header @q->src6 -> @q->dst6 of protocol
+ * @q->protonum and @l4len bytes of @l4; with @dstopts a destination options
+ * header before the ICMPv6 one. Its checksum is right.
+ */
+static struct sk_buff *nat6_build_error(struct kunit *test, struct in6_addr from,
+					struct in6_addr to, u8 type, u8 code, u32 info,
+					bool dstopts, const struct nfct_tuple *q,
+					const void *l4, unsigned int l4len)
+{
+	struct {
+		struct ipv6_opt_hdr dst;
+		u8 dst_pad[6];
+		struct icmp6hdr ih;
+		struct ipv6hdr ip6h;
+		u8 l4[64];
+	} __packed e = {
+		.dst = { .nexthdr = NEXTHDR_ICMP },
+		.dst_pad = { IPV6_TLV_PADN, 4 },
+		.ih = { .icmp6_type = type, .icmp6_code = code },
+		.ip6h = {
+			.version = 6, .payload_len = htons(l4len),
+			.nexthdr = q->protonum, .hop_limit = 63,
+			.saddr = q->src6, .daddr = q->dst6,
+		},
+	};
+	const unsigned int skip = dstopts ? 0 : offsetof(typeof(e), ih);
+	const unsigned int l4off = NAT6_L4 + offsetof(typeof(e), ih) - skip;
+	struct icmp6hdr *ih;
+	struct sk_buff *skb;
+
+	KUNIT_ASSERT_LE(test, l4len, sizeof(e.l4));
+	e.ih.icmp6_mtu = htonl(info);
+	memcpy(e.l4, l4, l4len);
+	skb = nat6_build(test, from, to, dstopts ? NEXTHDR_DEST : NEXTHDR_ICMP,
+			 (u8 *)&e + skip, offsetof(typeof(e), l4) - skip + l4len);
+	ih = (void *)skb->data + l4off;
+	ih->icmp6_cksum = nat6_csum(skb, 0, l4off, IPPROTO_ICMPV6, &ih->icmp6_cksum);
+	return skb;
+}
+
+/* The same quoting, whole, the UDP datagram @t it answers. */
+static struct sk_buff *nat6_build_udp_error(struct kunit *test, u8 type, u8 code, u32 info,
+					    bool dstopts, struct in6_addr from,
+					    struct in6_addr to, const struct nfct_tuple *t)
+{
+	struct {
+		struct udphdr uh;
+		char data[6];
+	} __packed dgram = {
+		.uh = { .source = t->sport, .dest = t->dport, .len = htons(sizeof(dgram)) },
+		.data = "query",
+	};
+	struct sk_buff *skb;
+	struct udphdr *uh;
+
+	/* The datagram's own checksum, computed on a packet of its own. */
+	skb = nat6_build(test, t->src6, t->dst6, IPPROTO_UDP, &dgram, sizeof(dgram));
+	uh = (void *)skb->data + NAT6_L4;
+	dgram.uh.check = nat6_csum(skb, 0, NAT6_L4, IPPROTO_UDP, &uh->check);
+	return nat6_build_error(test, from, to, type, code, info, dstopts, t, &dgram,
+				sizeof(dgram));
+}
+
+/* What N6:61000 sent to S6:53, as S6's error of @type quotes it. */
+static struct sk_buff *nat6_build_port_unreach(struct kunit *test, u8 type, u8 code)
+{
+	struct nfct_tuple sent = nat6_tuple(N6, S6, 61000, 53, IPPROTO_UDP);
+
+	return nat6_build_udp_error(test, type, code, 0, false, S6, N6, &sent);
+}
+
+/*
+ * The error about the SNATed flow, at @hdrlen (past @hdrlen - 40 bytes of
+ * extension headers), reached the client as if the NAT were not there.
+ */
+static void nat6_expect_snat_error(struct kunit *test, struct sk_buff *skb,
+				   unsigned int hdrlen, u8 type, u8 code, u32 info)
+{
+	const unsigned int qoff = hdrlen + sizeof(struct icmp6hdr);
+	const unsigned int len = skb->len;
+	struct ipv6hdr *ip6h, *qip6h;
+	struct icmp6hdr *ih;
+	struct udphdr *quh;
+
+	KUNIT_ASSERT_TRUE(test, nat_icmp_reply(skb, nat6_snat_conn(test), NFCT_DIR_REPLY,
+					       NF_INET_PRE_ROUTING));
+	KUNIT_EXPECT_EQ(test, skb->len, len);
+	ip6h = ipv6_hdr(skb);
+	ih = (void *)skb->data + hdrlen;
+	qip6h = (void *)skb->data + qoff;
+	quh = (void *)(qip6h + 1);
+
+	NAT6_EXPECT_ADDR(test, ip6h->saddr, S6);
+	NAT6_EXPECT_ADDR(test, ip6h->daddr, C6);
+	KUNIT_EXPECT_EQ(test, ih->icmp6_type, type);
+	KUNIT_EXPECT_EQ(test, ih->icmp6_code, code);
+	KUNIT_EXPECT_EQ(test, ntohl(ih->icmp6_mtu), info);
+	KUNIT_EXPECT_EQ(test, ih->icmp6_cksum,
+			nat6_csum(skb, 0, hdrlen, IPPROTO_ICMPV6, &ih->icmp6_cksum));
+
+	NAT6_EXPECT_ADDR(test, qip6h->saddr, C6);
+	NAT6_EXPECT_ADDR(test, qip6h->daddr, S6);
+	nat6_expect_hdr_kept(test, skb, qoff, skb->len - qoff - sizeof(*qip6h), IPPROTO_UDP);
+	KUNIT_EXPECT_EQ(test, ntohs(quh->source), 40000);
+	KUNIT_EXPECT_EQ(test, ntohs(quh->dest), 53);
+	/* The whole datagram is quoted: its checksum is right for the client's. */
+	KUNIT_EXPECT_EQ(test, quh->check, nat6_csum(skb, qoff, qoff + sizeof(*qip6h),
+						    IPPROTO_UDP, &quh->check));
+}
+
+static void nat6_pkt_icmp_reply_port_unreach(struct kunit *test)
+{
+	struct sk_buff *skb = nat6_build_port_unreach(test, ICMPV6_DEST_UNREACH,
+						      ICMPV6_PORT_UNREACH);
+
+	nat6_expect_snat_error(test, skb, NAT6_L4, ICMPV6_DEST_UNREACH, ICMPV6_PORT_UNREACH, 0);
+}
+
+static void nat6_pkt_icmp_reply_pkt_too_big(struct kunit *test)
+{
+	struct nfct_tuple sent = nat6_tuple(N6, S6, 61000, 53, IPPROTO_UDP);
+	struct sk_buff *skb;
+
+	skb = nat6_build_udp_error(test, ICMPV6_PKT_TOOBIG, 0, 1280, false, S6, N6, &sent);
+	nat6_expect_snat_error(test, skb, NAT6_L4, ICMPV6_PKT_TOOBIG, 0, 1280);
+
+	/* From a router on the way: its address stays. */
+	skb = nat6_build_udp_error(test, ICMPV6_PKT_TOOBIG, 0, 1280, false, R6, N6, &sent);
+	KUNIT_ASSERT_TRUE(test, nat_icmp_reply(skb, nat6_snat_conn(test), NFCT_DIR_REPLY,
+					       NF_INET_PRE_ROUTING));
+	NAT6_EXPECT_ADDR(test, ipv6_hdr(skb)->saddr, R6);
+	NAT6_EXPECT_ADDR(test, ipv6_hdr(skb)->daddr, C6);
+	KUNIT_EXPECT_EQ(test, ((struct icmp6hdr *)(skb->data + NAT6_L4))->icmp6_cksum,
+			nat6_csum(skb, 0, NAT6_L4, IPPROTO_ICMPV6,
+				  &((struct icmp6hdr *)(skb->data + NAT6_L4))->icmp6_cksum));
+}
+
+/* A destination options header before the ICMPv6 one: found past it. */
+static void nat6_pkt_icmp_reply_exthdr(struct kunit *test)
+{
+	struct nfct_tuple sent = nat6_tuple(N6, S6, 61000, 53, IPPROTO_UDP);
+	struct sk_buff *skb = nat6_build_udp_error(test, ICMPV6_DEST_UNREACH,
+						   ICMPV6_PORT_UNREACH, 0, true,
+						   S6, N6, &sent);
+	u8 opts[8];
+
+	memcpy(opts, skb->data + NAT6_L4, sizeof(opts));
+	KUNIT_EXPECT_TRUE(test, nfct_nat_is_icmp(skb, nat6_snat_conn(test)));
+	nat6_expect_snat_error(test, skb, NAT6_L4 + sizeof(opts), ICMPV6_DEST_UNREACH,
+			       ICMPV6_PORT_UNREACH, 0);
+	KUNIT_EXPECT_EQ(test, memcmp(skb->data + NAT6_L4, opts, sizeof(opts)), 0);
+	KUNIT_EXPECT_EQ(test, ipv6_hdr(skb)->nexthdr, NEXTHDR_DEST);
+}
+
+/*
+ * DNAT: C6:40000 -> V6:80 went to D6:8080. The client's port unreachable
+ * for a reply (V6:80 -> C6:40000 as it saw it) reaches D6 about its own.
+ */
+static void nat6_pkt_icmp_reply_dnat(struct kunit *test)
+{
+	struct nfct_conn *ct = nat6_fake_conn(test, nat6_tuple(C6, V6, 40000, 80, IPPROTO_UDP),
+					      nat6_tuple(D6, C6, 8080, 40000, IPPROTO_UDP),
+					      BIT(NFCT_CONFIRMED) | BIT(NFCT_DST_NAT) |
+					      BIT(NFCT_SRC_NAT_DONE) | BIT(NFCT_DST_NAT_DONE));
+	struct nfct_tuple seen = nat6_tuple(V6, C6, 80, 40000, IPPROTO_UDP);
+	const unsigned int qoff = NAT6_QUOTE;
+	struct ipv6hdr *ip6h, *qip6h;
+	struct sk_buff *skb;
+	struct icmp6hdr *ih;
+	struct udphdr *quh;
+
+	skb = nat6_build_udp_error(test, ICMPV6_DEST_UNREACH, ICMPV6_PORT_UNREACH, 0, false,
+				   C6, V6, &seen);
+	KUNIT_ASSERT_TRUE(test, nat_icmp_reply(skb, ct, NFCT_DIR_ORIGINAL, NF_INET_PRE_ROUTING));
+	ip6h = ipv6_hdr(skb);
+	ih = (void *)skb->data + NAT6_L4;
+	qip6h = (void *)skb->data + qoff;
+	quh = (void *)(qip6h + 1);
+
+	NAT6_EXPECT_ADDR(test, ip6h->saddr, C6);
+	NAT6_EXPECT_ADDR(test, ip6h->daddr, D6);
+	KUNIT_EXPECT_EQ(test, ih->icmp6_cksum,
+			nat6_csum(skb, 0, NAT6_L4, IPPROTO_ICMPV6, &ih->icmp6_cksum));
+	NAT6_EXPECT_ADDR(test, qip6h->saddr, D6);
+	NAT6_EXPECT_ADDR(test, qip6h->daddr, C6);
+	KUNIT_EXPECT_EQ(test, ntohs(quh->source), 8080);
+	KUNIT_EXPECT_EQ(test, ntohs(quh->dest), 40000);
+	KUNIT_EXPECT_EQ(test, quh->check, nat6_csum(skb, qoff, qoff + sizeof(*qip6h),
+						    IPPROTO_UDP, &quh->check));
+}
+
+/*
+ * A time exceeded from a router about a SNATed echo request (C6 id 0x1234
+ * left as N6 id 0x4321): the quoted echo gets its id and source back, and
+ * its own checksum follows.
+ */
+static void nat6_pkt_icmp_reply_echo_quote(struct kunit *test)
+{
+	struct nfct_tuple orig = nat6_echo_tuple(C6, S6, 0x1234);
+	struct nfct_tuple reply = nat6_tuple(S6, N6, 0x4321, 0, IPPROTO_ICMPV6);
+	struct nfct_tuple sent = nat6_echo_tuple(N6, S6, 0x4321);
+	struct {
+		struct icmp6hdr ih;
+		char data[8];
+	} __packed echo = {
+		.ih = { .icmp6_type = ICMPV6_ECHO_REQUEST },
+		.data = "ping me",
+	};
+	const unsigned int qoff = NAT6_QUOTE, ql4 = NAT6_QUOTE + sizeof(struct ipv6hdr);
+	struct icmp6hdr *ih, *qih;
+	struct ipv6hdr *qip6h;
+	struct nfct_conn *ct;
+	struct sk_buff *skb;
+
+	reply.icmp.type = ICMPV6_ECHO_REPLY;
+	ct = nat6_fake_conn(test, orig, reply, NAT6_SNATTED);
+	echo.ih.icmp6_identifier = htons(0x4321);
+	echo.ih.icmp6_sequence = htons(3);
+	skb = nat6_build(test, N6, S6, IPPROTO_ICMPV6, &echo, sizeof(echo));
+	ih = (void *)skb->data + NAT6_L4;
+	echo.ih.icmp6_cksum = nat6_csum(skb, 0, NAT6_L4, IPPROTO_ICMPV6, &ih->icmp6_cksum);
+	skb = nat6_build_error(test, R6, N6, ICMPV6_TIME_EXCEED, ICMPV6_EXC_HOPLIMIT, 0,
+			       false, &sent, &echo, sizeof(echo));
+
+	KUNIT_EXPECT_TRUE(test, nfct_nat_is_icmp(skb, ct));
+	KUNIT_ASSERT_TRUE(test, nat_icmp_reply(skb, ct, NFCT_DIR_REPLY, NF_INET_PRE_ROUTING));
+	ih = (void *)skb->data + NAT6_L4;
+	qip6h = (void *)skb->data + qoff;
+	qih = (void *)skb->data + ql4;
+	NAT6_EXPECT_ADDR(test, ipv6_hdr(skb)->saddr, R6);
+	NAT6_EXPECT_ADDR(test, ipv6_hdr(skb)->daddr, C6);
+	KUNIT_EXPECT_EQ(test, ih->icmp6_type, ICMPV6_TIME_EXCEED);
+	KUNIT_EXPECT_EQ(test, ih->icmp6_cksum,
+			nat6_csum(skb, 0, NAT6_L4, IPPROTO_ICMPV6, &ih->icmp6_cksum));
+	NAT6_EXPECT_ADDR(test, qip6h->saddr, C6);
+	NAT6_EXPECT_ADDR(test, qip6h->daddr, S6);
+	KUNIT_EXPECT_EQ(test, qih->icmp6_type, ICMPV6_ECHO_REQUEST);
+	KUNIT_EXPECT_EQ(test, ntohs(qih->icmp6_identifier), 0x1234);
+	KUNIT_EXPECT_EQ(test, ntohs(qih->icmp6_sequence), 3);
+	KUNIT_EXPECT_EQ(test, qih->icmp6_cksum,
+			nat6_csum(skb, qoff, ql4, IPPROTO_ICMPV6, &qih->icmp6_cksum));
+}
+
+/* No NAT on the connection, or not at this hook: the error passes as it came. */
+static void nat6_pkt_icmp_reply_not_nated(struct kunit *test)
+{
+	struct nfct_conn *ct = nat6_snat_conn(test);
+	struct sk_buff *skb = nat6_build_port_unreach(test, ICMPV6_DEST_UNREACH,
+						      ICMPV6_PORT_UNREACH);
+	u8 before[160];
+
+	KUNIT_ASSERT_LE(test, skb->len, sizeof(before));
+	memcpy(before, skb->data, skb->len);
+	clear_bit(NFCT_SRC_NAT, &ct->status);
+	KUNIT_EXPECT_TRUE(test, nat_icmp_reply(skb, ct, NFCT_DIR_REPLY, NF_INET_PRE_ROUTING));
+	KUNIT_EXPECT_EQ(test, memcmp(skb->data, before, skb->len), 0);
+
+	/* SNAT is undone before routing only: after it there is nothing to do. */
+	set_bit(NFCT_SRC_NAT, &ct->status);
+	KUNIT_EXPECT_TRUE(test, nat_icmp_reply(skb, ct, NFCT_DIR_REPLY, NF_INET_POST_ROUTING));
+	KUNIT_EXPECT_EQ(test, memcmp(skb->data, before, skb->len), 0);
+}
+
+/*
+ * Dropped: a bad checksum (CHECKSUM_NONE, so nf_ip6_checksum sums it),
+ * also one summed without the pseudo-header as ICMP's would be, and a
+ * redirect (137) about a NATed flow or one whose bindings are not chosen.
+ */
+static void nat6_pkt_icmp_reply_refused(struct kunit *test)
+{
+	struct nfct_conn *ct = nat6_snat_conn(test);
+	struct sk_buff *skb;
+	struct icmp6hdr *ih;
+
+	skb = nat6_build_port_unreach(test, ICMPV6_DEST_UNREACH, ICMPV6_PORT_UNREACH);
+	KUNIT_ASSERT_EQ(test, (int)skb->ip_summed, CHECKSUM_NONE);
+	ih = (void *)skb->data + NAT6_L4;
+	ih->icmp6_cksum = (__force __sum16)((__force u16)ih->icmp6_cksum ^ 0x0100);
+	KUNIT_EXPECT_FALSE(test, nat_icmp_reply(skb, ct, NFCT_DIR_REPLY, NF_INET_PRE_ROUTING));
+
+	skb = nat6_build_port_unreach(test, ICMPV6_DEST_UNREACH, ICMPV6_PORT_UNREACH);
+	ih = (void *)skb->data + NAT6_L4;
+	ih->icmp6_cksum = 0;
+	ih->icmp6_cksum = csum_fold(skb_checksum(skb, NAT6_L4, skb->len - NAT6_L4, 0));
+	KUNIT_EXPECT_FALSE(test, nat_icmp_reply(skb, ct, NFCT_DIR_REPLY, NF_INET_PRE_ROUTING));
+
+	/* The same error with its checksum right passes (and is rewritten). */
+	skb = nat6_build_port_unreach(test, ICMPV6_DEST_UNREACH, ICMPV6_PORT_UNREACH);
+	KUNIT_EXPECT_TRUE(test, nat_icmp_reply(skb, ct, NFCT_DIR_REPLY, NF_INET_PRE_ROUTING));
+	NAT6_EXPECT_ADDR(test, ipv6_hdr(skb)->daddr, C6);
+
+	skb = nat6_build_port_unreach(test, NDISC_REDIRECT, 0);
+	KUNIT_EXPECT_FALSE(test, nat_icmp_reply(skb, ct, NFCT_DIR_REPLY, NF_INET_PRE_ROUTING));
+	/* Without NAT, with both bindings chosen, a redirect passes. */
+	clear_bit(NFCT_SRC_NAT, &ct->status);
+	skb = nat6_build_port_unreach(test, NDISC_REDIRECT, 0);
+	KUNIT_EXPECT_TRUE(test, nat_icmp_reply(skb, ct, NFCT_DIR_REPLY, NF_INET_PRE_ROUTING));
+	/* But not before the bindings are chosen. */
+	clear_bit(NFCT_DST_NAT_DONE, &ct->status);
+	skb = nat6_build_port_unreach(test, NDISC_REDIRECT, 0);
+	KUNIT_EXPECT_FALSE(test, nat_icmp_reply(skb, ct, NFCT_DIR_REPLY, NF_INET_PRE_ROUTING));
+}
+
+/*
+ * nfct_nat_is_icmp: an ICMPv6 packet in the connection's family, found
+ * past any extension header; not UDP, nor ICMP's protocol 1 over IPv6.
+ */
+static void nat6_pkt_is_icmp(struct kunit *test)
+{
+	struct nfct_conn *ct = nat6_snat_conn(test);
+	struct sk_buff *skb;
+	u8 junk[8] = { ICMPV6_DEST_UNREACH };
+
+	skb = nat6_build_port_unreach(test, ICMPV6_DEST_UNREACH, ICMPV6_PORT_UNREACH);
+	KUNIT_EXPECT_TRUE(test, nfct_nat_is_icmp(skb, ct));
+	skb = nat6_build_port_unreach(test, ICMPV6_PKT_TOOBIG, 0);
+	KUNIT_EXPECT_TRUE(test, nfct_nat_is_icmp(skb, ct));
+	skb = nat6_build_udp(test, S6, N6, 53, 61000);
+	KUNIT_EXPECT_FALSE(test, nfct_nat_is_icmp(skb, ct));
+	skb = nat6_build(test, S6, N6, IPPROTO_ICMP, junk, sizeof(junk));
+	KUNIT_EXPECT_FALSE(test, nfct_nat_is_icmp(skb, ct));
+
+	/* An IPv4 connection reads its packets as IPv4. */
+	skb = nat_build_port_unreach(test, ICMP_DEST_UNREACH);
+	KUNIT_EXPECT_TRUE(test, nfct_nat_is_icmp(skb, nat_snat_conn(test)));
+	skb = nat_build_udp(test, S_ADDR, N_ADDR, 53, 61000, true);
+	KUNIT_EXPECT_FALSE(test, nfct_nat_is_icmp(skb, nat_snat_conn(test)));
+}
+
+static struct kunit_case nat6_pkt_cases[] = {
+	KUNIT_CASE(nat6_pkt_tcp),
+	KUNIT_CASE(nat6_pkt_udp),
+	KUNIT_CASE(nat6_pkt_udp_never_zero),
+	KUNIT_CASE(nat6_pkt_icmpv6_echo),
+	KUNIT_CASE(nat6_pkt_exthdrs),
+	KUNIT_CASE(nat6_pkt_fragments),
+	KUNIT_CASE(nat6_pkt_no_next_header),
+	KUNIT_CASE(nat6_pkt_icmp_reply_port_unreach),
+	KUNIT_CASE(nat6_pkt_icmp_reply_pkt_too_big),
+	KUNIT_CASE(nat6_pkt_icmp_reply_exthdr),
+	KUNIT_CASE(nat6_pkt_icmp_reply_dnat),
+	KUNIT_CASE(nat6_pkt_icmp_reply_echo_quote),
+	KUNIT_CASE(nat6_pkt_icmp_reply_not_nated),
+	KUNIT_CASE(nat6_pkt_icmp_reply_refused),
+	KUNIT_CASE(nat6_pkt_is_icmp),
+	{}
+};
+
+static struct kunit_suite nat6_pkt_suite = {
+	.name = "nf_ct_nat6_pkt",
+	.test_cases = nat6_pkt_cases,
+};
+
+kunit_test_suites(&nat6_tuple_suite, &nat6_pkt_suite);
