@@ -128,6 +128,7 @@ static unsigned int nfct_nat_fn(const struct nfct_nat_family *fam, struct sk_buf
 	unsigned int verdict;
 	enum nfct_dir dir;
 	bool recorded;
+	int hdrlen;
 	u8 info;
 
 	if (!table || !nfct_nat_active(nn, fam->l3, table))
@@ -143,8 +144,9 @@ static unsigned int nfct_nat_fn(const struct nfct_nat_family *fam, struct sk_buf
 	switch (info) {
 	case IP_CT_RELATED:
 	case IP_CT_RELATED_REPLY:
-		if (nfct_nat_is_icmp(skb, ct))
-			return nfct_nat_icmp_reply(skb, ct, dir, state->hook) ?
+		hdrlen = nfct_nat_icmp_offset(skb, ct);
+		if (hdrlen >= 0)
+			return nfct_nat_icmp_reply(skb, ct, dir, state->hook, hdrlen) ?
 			       NF_ACCEPT : NF_DROP;
 		break;
 	case IP_CT_NEW:

@@ -269,12 +269,15 @@ unsigned int nfct_nat_packet(struct sk_buff *skb, const struct nfct_conn *ct,
 	return nfct_nat_manip_pkt(skb, 0, &target, m) ? NF_ACCEPT : NF_DROP;
 }
 
-/* Is @skb, RELATED to @ct, an ICMP (ICMPv6) packet: an error about it? */
-bool nfct_nat_is_icmp(const struct sk_buff *skb, const struct nfct_conn *ct)
+/*
+ * Is @skb, RELATED to @ct, an ICMP (ICMPv6) packet, an error about it?
+ * Its ICMP header's offset, for nfct_nat_icmp_reply(), or -1.
+ */
+int nfct_nat_icmp_offset(const struct sk_buff *skb, const struct nfct_conn *ct)
 {
-	return nfct_nat_l3_of(nfct_tuple_of(ct, NFCT_DIR_ORIGINAL))->icmp_offset(skb) >= 0;
+	return nfct_nat_l3_of(nfct_tuple_of(ct, NFCT_DIR_ORIGINAL))->icmp_offset(skb);
 }
-EXPORT_SYMBOL_IF_KUNIT(nfct_nat_is_icmp);
+EXPORT_SYMBOL_IF_KUNIT(nfct_nat_icmp_offset);
 
 /**
  * nfct_nat_icmp_reply - rewrite an ICMP error RELATED to @ct, and its quote
@@ -282,25 +285,23 @@ EXPORT_SYMBOL_IF_KUNIT(nfct_nat_is_icmp);
  * @ct: the connection of the quoted packet
  * @dir: the error's direction (the quote went the other way)
  * @hook: the hook
+ * @hdrlen: the offset of its ICMP header (nfct_nat_icmp_offset())
  *
  * Return: false if the packet must be dropped: it could not be rewritten,
  * its checksum is bad, or it is a redirect for a NATed connection (which
  * would let the two ends talk past the NAT).
  */
 bool nfct_nat_icmp_reply(struct sk_buff *skb, const struct nfct_conn *ct,
-			 enum nfct_dir dir, unsigned int hook)
+			 enum nfct_dir dir, unsigned int hook, unsigned int hdrlen)
 {
 	const struct nfct_tuple *quoted = nfct_tuple_of(ct, !dir);
 	const struct nfct_nat_l3 *l3 = nfct_nat_l3_of(quoted);
 	enum nfct_nat_manip m = nfct_nat_hook_manip(hook);
 	const unsigned long nat = BIT(NFCT_SRC_NAT) | BIT(NFCT_DST_NAT);
 	const unsigned long done = BIT(NFCT_SRC_NAT_DONE) | BIT(NFCT_DST_NAT_DONE);
-	int hdrlen = l3->icmp_offset(skb);
 	struct nfct_tuple target;
 	struct icmphdr *ih;	/* type, code, checksum: ICMPv6's the same */
 
-	if (WARN_ON_ONCE(hdrlen < 0))
-		return false;	/* the caller asked nfct_nat_is_icmp() first */
 	if (skb_ensure_writable(skb, hdrlen + sizeof(*ih) + l3->hdr_len))
 		return false;
 	if (l3->icmp_check(skb, hook, hdrlen))

@@ -62,9 +62,9 @@ bool nfct_nat_needed(const struct nfct_conn *ct, enum nfct_dir dir,
 		     enum nfct_nat_manip m);
 unsigned int nfct_nat_packet(struct sk_buff *skb, const struct nfct_conn *ct,
 			     enum nfct_dir dir, enum nfct_nat_manip m);
-bool nfct_nat_is_icmp(const struct sk_buff *skb, const struct nfct_conn *ct);
+int nfct_nat_icmp_offset(const struct sk_buff *skb, const struct nfct_conn *ct);
 bool nfct_nat_icmp_reply(struct sk_buff *skb, const struct nfct_conn *ct,
-			 enum nfct_dir dir, unsigned int hook);
+			 enum nfct_dir dir, unsigned int hook, unsigned int hdrlen);
 
 /* nf_ct_nat_xt.c */
 int nfct_nat_xt_init(void);

@@ -1119,10 +1119,13 @@ static struct sk_buff *nat_build_port_unreach(struct kunit *test, u8 type)
 static bool nat_icmp_reply(struct sk_buff *skb, const struct nfct_conn *ct,
 			   enum nfct_dir dir, unsigned int hook)
 {
+	int hdrlen = nfct_nat_icmp_offset(skb, ct);
 	bool ok;
 
+	if (hdrlen < 0)
+		return false;	/* the hooks never call it for a non-ICMP packet */
 	rcu_read_lock();
-	ok = nfct_nat_icmp_reply(skb, ct, dir, hook);
+	ok = nfct_nat_icmp_reply(skb, ct, dir, hook, hdrlen);
 	rcu_read_unlock();
 	return ok;
 }
@@ -2516,7 +2519,7 @@ static void nat6_pkt_icmp_reply_exthdr(struct kunit *test)
 	u8 opts[8];
 
 	memcpy(opts, skb->data + NAT6_L4, sizeof(opts));
-	KUNIT_EXPECT_TRUE(test, nfct_nat_is_icmp(skb, nat6_snat_conn(test)));
+	KUNIT_EXPECT_GE(test, nfct_nat_icmp_offset(skb, nat6_snat_conn(test)), 0);
 	nat6_expect_snat_error(test, skb, NAT6_L4 + sizeof(opts), ICMPV6_DEST_UNREACH,
 			       ICMPV6_PORT_UNREACH, 0);
 	KUNIT_EXPECT_EQ(test, memcmp(skb->data + NAT6_L4, opts, sizeof(opts)), 0);
@@ -2593,7 +2596,7 @@ static void nat6_pkt_icmp_reply_echo_quote(struct kunit *test)
 	skb = nat6_build_error(test, R6, N6, ICMPV6_TIME_EXCEED, ICMPV6_EXC_HOPLIMIT, 0,
 			       false, &sent, &echo, sizeof(echo));
 
-	KUNIT_EXPECT_TRUE(test, nfct_nat_is_icmp(skb, ct));
+	KUNIT_EXPECT_GE(test, nfct_nat_icmp_offset(skb, ct), 0);
 	KUNIT_ASSERT_TRUE(test, nat_icmp_reply(skb, ct, NFCT_DIR_REPLY, NF_INET_PRE_ROUTING));
 	ih = (void *)skb->data + NAT6_L4;
 	qip6h = (void *)skb->data + qoff;
@@ -2673,7 +2676,7 @@ static void nat6_pkt_icmp_reply_refused(struct kunit *test)
 }
 
 /*
- * nfct_nat_is_icmp: an ICMPv6 packet in the connection's family, found
+ * nfct_nat_icmp_offset: an ICMPv6 packet in the connection's family, found
  * past any extension header; not UDP, nor ICMP's protocol 1 over IPv6.
  */
 static void nat6_pkt_is_icmp(struct kunit *test)
@@ -2683,19 +2686,19 @@ static void nat6_pkt_is_icmp(struct kunit *test)
 	u8 junk[8] = { ICMPV6_DEST_UNREACH };
 
 	skb = nat6_build_port_unreach(test, ICMPV6_DEST_UNREACH, ICMPV6_PORT_UNREACH);
-	KUNIT_EXPECT_TRUE(test, nfct_nat_is_icmp(skb, ct));
+	KUNIT_EXPECT_GE(test, nfct_nat_icmp_offset(skb, ct), 0);
 	skb = nat6_build_port_unreach(test, ICMPV6_PKT_TOOBIG, 0);
-	KUNIT_EXPECT_TRUE(test, nfct_nat_is_icmp(skb, ct));
+	KUNIT_EXPECT_GE(test, nfct_nat_icmp_offset(skb, ct), 0);
 	skb = nat6_build_udp(test, S6, N6, 53, 61000);
-	KUNIT_EXPECT_FALSE(test, nfct_nat_is_icmp(skb, ct));
+	KUNIT_EXPECT_LT(test, nfct_nat_icmp_offset(skb, ct), 0);
 	skb = nat6_build(test, S6, N6, IPPROTO_ICMP, junk, sizeof(junk));
-	KUNIT_EXPECT_FALSE(test, nfct_nat_is_icmp(skb, ct));
+	KUNIT_EXPECT_LT(test, nfct_nat_icmp_offset(skb, ct), 0);
 
 	/* An IPv4 connection reads its packets as IPv4. */
 	skb = nat_build_port_unreach(test, ICMP_DEST_UNREACH);
-	KUNIT_EXPECT_TRUE(test, nfct_nat_is_icmp(skb, nat_snat_conn(test)));
+	KUNIT_EXPECT_GE(test, nfct_nat_icmp_offset(skb, nat_snat_conn(test)), 0);
 	skb = nat_build_udp(test, S_ADDR, N_ADDR, 53, 61000, true);
-	KUNIT_EXPECT_FALSE(test, nfct_nat_is_icmp(skb, nat_snat_conn(test)));
+	KUNIT_EXPECT_LT(test, nfct_nat_icmp_offset(skb, nat_snat_conn(test)), 0);
 }
 
 static struct kunit_case nat6_pkt_cases[] = {
