@@ -290,6 +290,22 @@ xt_cleanup() {
 	[ $our_xt = 0 ] || unload nf_ct_xt
 }
 
+answers() {	# EXPECTED COMMAND...: the command prints EXPECTED
+	local got
+	got=$("${@:2}")
+	[ "$got" = "$1" ] || { echo "# expected '$1', got '$got'"; return 1; }
+}
+
+# kernel_nat_out TABLE_MODULE: the kernel's nat table module (iptable_nat,
+# ip6table_nat), nf_nat and nf_conntrack unloaded, as far as they are loaded.
+kernel_nat_out() {
+	local m
+	for m in "$1" nf_nat nf_conntrack; do
+		grep -q "^$m " /proc/modules && modprobe -r "$m"
+	done
+	! grep -qE "^($1|nf_nat|nf_conntrack) " /proc/modules
+}
+
 # nat_modules_load: nf_ct_xt and nf_ct_nat (on ip_tables), loaded here if
 # the VM asks for it (NF_CT_LOAD=1); those this test loaded are listed in
 # nat_loaded, for nat_cleanup.

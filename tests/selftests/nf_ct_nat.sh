@@ -69,12 +69,6 @@ tcp_ask() {	# NS ADDR PORT [SPORT]: what the server answers
 	ip netns exec "$1" socat -t10 -T10 - "TCP4:$2:$3,$opts" < /dev/null 2> /dev/null
 }
 
-answers() {	# EXPECTED COMMAND...: the command prints EXPECTED
-	local got
-	got=$("${@:2}")
-	[ "$got" = "$1" ] || { echo "# expected '$1', got '$got'"; return 1; }
-}
-
 # --- (a) the NAT gateway: SNAT for the LANs -------------------------------------
 tap_check "the gateway takes the SNAT rule" \
 	nat -A POSTROUTING -s 192.168.0.0/16 -o wan0 -j SNAT --to-source 10.1.1.3
@@ -196,13 +190,6 @@ fi
 # --- the kernel's iptable_nat beside nf_ct_nat --------------------------------
 # Only where this test loaded nf_ct_nat and the kernel's NAT was out: it
 # loads and unloads the kernel's modules.
-kernel_nat_out() {
-	local m
-	for m in iptable_nat nf_nat nf_conntrack; do
-		grep -q "^$m " /proc/modules && modprobe -r "$m"
-	done
-	! grep -qE '^(iptable_nat|nf_nat|nf_conntrack) ' /proc/modules
-}
 # iptable_nat makes a netns's table only when none exists: a namespace made
 # while nf_ct_nat is loaded has nf_ct_nat's, and its rules hold nf_ct_nat.
 # Its exit would unregister nf_ct_nat's tables (by name): nf_ct_nat holds
@@ -232,7 +219,7 @@ nf_ct_nat_says_so() {
 		rc=0
 	fi
 	rmmod nf_ct_nat || rc=1
-	kernel_nat_out || rc=1
+	kernel_nat_out iptable_nat || rc=1
 	return $rc
 }
 if [ "${NF_CT_LOAD:-0}" = 1 ] && [ $kernel_nat_before = 0 ] && [ "${nat_loaded[0]:-}" = nf_ct_nat ]; then
@@ -240,7 +227,7 @@ if [ "${NF_CT_LOAD:-0}" = 1 ] && [ $kernel_nat_before = 0 ] && [ "${nat_loaded[0
 		iptable_nat_unused
 	nat_cleanup
 	trap - EXIT
-	tap_check "with nf_ct_nat gone, the kernel's NAT unloads" kernel_nat_out
+	tap_check "with nf_ct_nat gone, the kernel's NAT unloads" kernel_nat_out iptable_nat
 	tap_check "nf_ct_nat loaded where iptable_nat holds a namespace's table says so" nf_ct_nat_says_so
 else
 	tap_skip "iptable_nat loaded beside nf_ct_nat stays unused (needs NF_CT_LOAD=1)"

@@ -92,12 +92,6 @@ except socket.timeout:
 ' "$2" "$3" "$4" "$5"
 }
 
-answers() {	# EXPECTED COMMAND...: the command prints EXPECTED
-	local got
-	got=$("${@:2}")
-	[ "$got" = "$1" ] || { echo "# expected '$1', got '$got'"; return 1; }
-}
-
 # The full forms /proc/net/nf_ct prints (every group, four digits).
 CLI1='fd00:0001:0000:0000:0000:0000:0000:0002'
 SRV='2001:0db8:0001:0000:0000:0000:0000:0002'
@@ -184,13 +178,6 @@ ip6table_nat_unused() {
 	answers "$GWW" tcp_ask "$cli1" 2001:db8:1::2 8080 40011 || rc=1
 	return $rc
 }
-kernel_nat_out() {
-	local m
-	for m in ip6table_nat nf_nat nf_conntrack; do
-		grep -q "^$m " /proc/modules && modprobe -r "$m"
-	done
-	! grep -qE '^(ip6table_nat|nf_nat|nf_conntrack) ' /proc/modules
-}
 # Only where this test loaded nf_ct_nat and the kernel's NAT was out: it
 # loads and unloads the kernel's modules.
 if [ "${NF_CT_LOAD:-0}" = 1 ] && [ $kernel_nat_before = 0 ] && [ "${nat_loaded[0]:-}" = nf_ct_nat ]; then
@@ -198,7 +185,7 @@ if [ "${NF_CT_LOAD:-0}" = 1 ] && [ $kernel_nat_before = 0 ] && [ "${nat_loaded[0
 		ip6table_nat_unused
 	nat_cleanup
 	trap - EXIT
-	tap_check "with nf_ct_nat gone, the kernel's NAT unloads" kernel_nat_out
+	tap_check "with nf_ct_nat gone, the kernel's NAT unloads" kernel_nat_out ip6table_nat
 else
 	tap_skip "ip6table_nat loaded beside nf_ct_nat stays unused (needs NF_CT_LOAD=1)"
 	tap_skip "with nf_ct_nat gone, the kernel's NAT unloads (needs NF_CT_LOAD=1)"
