@@ -41,7 +41,12 @@
 #include "nf_ct_nat.h"
 
 struct nfct_nat_net {
-	/* Per family: NULL if the kernel's module holds the netns's table. */
+	/*
+	 * Per family: NULL if the kernel's module holds the netns's table.
+	 * Read by the hooks without READ_ONCE: it is set before they are
+	 * registered and cleared only after .pre_exit unregistered them
+	 * (nf_unregister_net_hooks waits for running hooks to finish).
+	 */
 	struct xt_table *table[NFCT_L3_MAX];
 	bool active[NFCT_L3_MAX];	/* the table has had rules */
 };
